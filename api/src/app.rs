@@ -1,0 +1,86 @@
+//! `Application`: the server assembled from settings, bound to its port, ready to run.
+//! Tests build it on port 0 and read the port back.
+
+use crate::auth::Verifier;
+use crate::config::{Limits, Secret};
+use crate::graphql::build_schema;
+use crate::graphql::context::AppData;
+use crate::http::{AppState, router};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use service::Clock;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// What the server needs to start.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub jwt_secret: Secret,
+    pub demo: bool,
+    pub limits: Limits,
+}
+
+/// A bound, migrated, ready-to-serve Trellis.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects and migrates the database, loads the demo when asked, and binds the port.
+    pub async fn build(settings: &ServerSettings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let db = service::db::connect_and_migrate(&settings.database_url).await?;
+        if settings.demo
+            && service::demo::load(&db, clock.now())
+                .await
+                .context("loading the demo organization")?
+        {
+            tracing::info!(
+                organization.slug = service::demo::SLUG,
+                "demo organization loaded"
+            );
+        }
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let schema = build_schema(
+            &settings.limits,
+            Some(AppData {
+                db: db.clone(),
+                clock: clock.clone(),
+            }),
+        );
+        let state = AppState {
+            schema,
+            db,
+            clock,
+            verifier: Arc::new(Verifier::hs256(&settings.jwt_secret)),
+            limits: settings.limits,
+        };
+        Ok(Application { listener, state })
+    }
+
+    /// The address the server listens on (with the real port when 0 was asked).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The database pool, for tests that inspect what a request wrote.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

@@ -1,0 +1,198 @@
+//! Settings: read once at start from flags or environment variables, nowhere else.
+
+use clap::{Args, Parser, Subcommand};
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Trellis: a GraphQL API backend for team OKR platforms.
+#[derive(Debug, Parser)]
+#[command(
+    name = "trellis",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Serve settings, used when no subcommand is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// What `trellis` does.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the GraphQL API (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Print the GraphQL schema (SDL) and exit.
+    Schema,
+    /// Print a development token signed with TRELLIS_JWT_SECRET.
+    Token(TokenArgs),
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Database URL: `sqlite://PATH` (created when missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://trellis.db")]
+    pub database_url: String,
+}
+
+/// Everything `trellis serve` needs.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "TRELLIS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Load the demo organization "Company X" when it is not there yet.
+    #[arg(long)]
+    pub demo: bool,
+    /// HS256 secret for verifying tokens. Without one, `--demo` makes one up for the process.
+    #[arg(long, env = "TRELLIS_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+    #[command(flatten)]
+    pub limits: Limits,
+    /// Log filter, in `tracing` EnvFilter syntax.
+    #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn,sea_orm=warn")]
+    pub log: String,
+    /// Log JSON lines instead of text.
+    #[arg(long, env = "TRELLIS_LOG_JSON")]
+    pub log_json: bool,
+}
+
+/// Bounds on what one request may cost.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Limits {
+    /// Largest request body, in bytes.
+    #[arg(long, env = "TRELLIS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Deepest selection nesting a query may have.
+    #[arg(long, env = "TRELLIS_MAX_DEPTH", default_value_t = 16)]
+    pub max_depth: usize,
+    /// Highest complexity a query may have (each field 1, lists × their page size).
+    #[arg(long, env = "TRELLIS_MAX_COMPLEXITY", default_value_t = 50_000)]
+    pub max_complexity: usize,
+    /// Longest a request may run, in seconds.
+    #[arg(long, env = "TRELLIS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+}
+
+impl Limits {
+    /// The request timeout as a duration.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_depth: 16,
+            max_complexity: 50_000,
+            request_timeout_secs: 30,
+        }
+    }
+}
+
+/// `trellis token` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// Organization slug (the `org` claim).
+    #[arg(long)]
+    pub org: String,
+    /// The person's subject (the `sub` claim).
+    #[arg(long)]
+    pub sub: String,
+    /// Organization role: admin, member or viewer.
+    #[arg(long, default_value = "member")]
+    pub role: String,
+    /// How long the token lives, e.g. 30m, 1h, 7d.
+    #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+    pub ttl: Duration,
+    /// Optional `email` claim.
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Optional `name` claim.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// HS256 secret to sign with.
+    #[arg(long, env = "TRELLIS_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Secret,
+}
+
+/// A secret that never prints.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, for the one place that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() < 16 {
+            return Err("the JWT secret must be at least 16 characters".into());
+        }
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+/// Parses `90s`, `30m`, `1h`, `7d`.
+pub fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30m, 1h or 7d"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" | "" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("unknown unit {unit:?}: use s, m, h or d")),
+    };
+    Ok(Duration::from_secs(number * seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttls_read_like_people_write_them() {
+        assert_eq!(parse_ttl("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_ttl("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(parse_ttl("7d").unwrap(), Duration::from_secs(7 * 86_400));
+        assert!(parse_ttl("soon").is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let secret: Secret = "0123456789abcdef-secret".parse().unwrap();
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+    }
+}

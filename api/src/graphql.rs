@@ -1,0 +1,21 @@
+//! The GraphQL schema: one file per type under `graphql/`, resolvers kept thin.
+
+pub mod check_in;
+pub mod connection;
+pub mod context;
+pub mod cycle;
+pub mod dependency;
+pub mod enums;
+pub mod error;
+pub mod ids;
+pub mod key_result;
+pub mod loaders;
+pub mod node;
+pub mod objective;
+pub mod organization;
+pub mod person;
+pub mod query;
+pub mod schema;
+pub mod team;
+
+pub use schema::{AppSchema, build_schema, sdl};

@@ -1,0 +1,166 @@
+//! Relay connections: cursors are global ids, pages come from keyset queries (top-level
+//! lists) or from rows already batch-loaded for many parents (nested lists).
+
+use crate::graphql::error::{GqlResult, bad_input};
+use crate::graphql::ids::{self, Kind};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Object, Result};
+use futures::future::BoxFuture;
+use sea_orm::{DatabaseConnection, Select};
+use service::pagination::{self, Page, PageRequest};
+use service::tenant::Tenant;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// A connection of `N` with `totalCount`.
+pub type Conn<N> = Connection<String, N, Totals, EmptyFields>;
+
+type Counter = Arc<dyn Fn() -> BoxFuture<'static, service::Result<u64>> + Send + Sync>;
+
+/// The connection's `totalCount`, counted only when a client asks for it.
+pub struct Totals(Totals_);
+
+enum Totals_ {
+    Known(u64),
+    Lazy(Counter),
+}
+
+#[Object]
+impl Totals {
+    /// How many items the whole list holds, across all pages.
+    async fn total_count(&self) -> Result<u64> {
+        match &self.0 {
+            Totals_::Known(count) => Ok(*count),
+            Totals_::Lazy(count) => count().await.gql(),
+        }
+    }
+}
+
+/// Connection arguments, as a client sends them.
+#[derive(Debug, Default, Clone)]
+pub struct PageArgs {
+    pub first: Option<i32>,
+    pub after: Option<String>,
+    pub last: Option<i32>,
+    pub before: Option<String>,
+}
+
+impl PageArgs {
+    /// Collects the four Relay arguments.
+    pub fn new(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Self {
+        PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+    }
+
+    /// The page size the query costs, for complexity.
+    pub fn cost(first: Option<i32>, last: Option<i32>) -> usize {
+        first
+            .or(last)
+            .map_or(pagination::DEFAULT_PAGE_SIZE as usize, |n| {
+                n.max(0) as usize
+            })
+    }
+
+    /// Decodes cursors of `kind` and checks the sizes.
+    pub fn request(&self, kind: Kind) -> Result<PageRequest> {
+        let size = |n: Option<i32>, name: &str| match n {
+            Some(n) if n < 0 => Err(bad_input(format!("`{name}` must not be negative"))),
+            n => Ok(n.map(|n| n as u64)),
+        };
+        let cursor = |c: &Option<String>| -> Result<Option<Uuid>> {
+            c.as_ref()
+                .map(|c| ids::expect(kind, &async_graphql::ID(c.clone())))
+                .transpose()
+        };
+        let request = PageRequest {
+            first: size(self.first, "first")?,
+            after: cursor(&self.after)?,
+            last: size(self.last, "last")?,
+            before: cursor(&self.before)?,
+        };
+        request.size().gql()?;
+        Ok(request)
+    }
+}
+
+fn build<M, N>(
+    page: Page<M>,
+    kind: Kind,
+    id_of: impl Fn(&M) -> Uuid,
+    node: impl Fn(M) -> N,
+    totals: Totals,
+) -> Conn<N>
+where
+    N: async_graphql::OutputType,
+{
+    let mut connection =
+        Connection::with_additional_fields(page.has_previous, page.has_next, totals);
+    connection.edges = page
+        .items
+        .into_iter()
+        .map(|item| Edge::new(ids::encode(kind, id_of(&item)).0, node(item)))
+        .collect();
+    connection
+}
+
+/// A top-level list: one keyset query per page, `totalCount` on demand.
+pub async fn from_query<E, N>(
+    db: &DatabaseConnection,
+    select: Select<E>,
+    args: &PageArgs,
+    kind: Kind,
+    node: impl Fn(E::Model) -> N,
+) -> Result<Conn<N>>
+where
+    E: Tenant,
+    N: async_graphql::OutputType,
+{
+    let request = args.request(kind)?;
+    let page = pagination::paginate(db, select.clone(), request)
+        .await
+        .gql()?;
+    let db = db.clone();
+    let counter: Counter = Arc::new(move || {
+        let db = db.clone();
+        let select = select.clone();
+        Box::pin(async move { pagination::count(&db, select).await })
+    });
+    Ok(build(
+        page,
+        kind,
+        E::id_of,
+        node,
+        Totals(Totals_::Lazy(counter)),
+    ))
+}
+
+/// A nested list whose rows were batch-loaded for many parents at once.
+pub fn from_rows<M, N>(
+    rows: Vec<M>,
+    args: &PageArgs,
+    kind: Kind,
+    id_of: impl Fn(&M) -> Uuid + Copy,
+    node: impl Fn(M) -> N,
+) -> Result<Conn<N>>
+where
+    N: async_graphql::OutputType,
+{
+    let total = rows.len() as u64;
+    let page = pagination::page_in_memory(rows, args.request(kind)?, id_of).gql()?;
+    Ok(build(
+        page,
+        kind,
+        id_of,
+        node,
+        Totals(Totals_::Known(total)),
+    ))
+}

@@ -1,0 +1,41 @@
+//! What resolvers reach through the GraphQL context: the app's shared data (schema
+//! data) and the caller's actor and loaders (request data).
+
+use crate::graphql::loaders::Loaders;
+use async_graphql::Context;
+use sea_orm::DatabaseConnection;
+use service::{Actor, Clock};
+use std::sync::Arc;
+
+/// Shared by every request: set once on the schema.
+#[derive(Clone)]
+pub struct AppData {
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// One request's caller, with loaders scoped to them.
+pub struct RequestData {
+    pub actor: Actor,
+    pub loaders: Loaders,
+}
+
+/// Everything a resolver needs, borrowed from the context.
+pub struct Scope<'a> {
+    pub db: &'a DatabaseConnection,
+    pub clock: &'a dyn Clock,
+    pub actor: &'a Actor,
+    pub loaders: &'a Loaders,
+}
+
+/// The resolver's [`Scope`]; fails only when the server wiring is wrong.
+pub fn scope<'a>(ctx: &Context<'a>) -> async_graphql::Result<Scope<'a>> {
+    let app = ctx.data::<AppData>()?;
+    let request = ctx.data::<RequestData>()?;
+    Ok(Scope {
+        db: &app.db,
+        clock: app.clock.as_ref(),
+        actor: &request.actor,
+        loaders: &request.loaders,
+    })
+}

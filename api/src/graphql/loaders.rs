@@ -1,0 +1,206 @@
+//! Per-request DataLoaders: every relation a client can nest is loaded in batches with
+//! `IN` queries, scoped to the caller's organization. They cache, so they live for one
+//! request only and never share data between callers.
+
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::*;
+use sea_orm::{ColumnTrait, DatabaseConnection};
+use service::Actor;
+use service::tenant::{Tenant, by_ids, children};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// How long a loader waits to gather keys; short, because every nesting level pays it.
+const BATCH_DELAY: Duration = Duration::from_micros(100);
+
+/// Loads rows of `E` by id.
+pub struct ById<E: Tenant> {
+    db: DatabaseConnection,
+    actor: Actor,
+    _entity: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<E: Tenant> ById<E> {
+    fn new(db: &DatabaseConnection, actor: &Actor) -> Self {
+        ById {
+            db: db.clone(),
+            actor: actor.clone(),
+            _entity: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<E: Tenant> Loader<Uuid> for ById<E>
+where
+    E::Model: Clone,
+{
+    type Value = E::Model;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, Self::Error> {
+        by_ids::<E>(&self.db, &self.actor, keys)
+            .await
+            .map_err(Arc::new)
+    }
+}
+
+/// Loads the rows of `E` whose `parent` column points at each key, oldest first.
+pub struct Children<E: Tenant> {
+    db: DatabaseConnection,
+    actor: Actor,
+    parent: E::Column,
+    parent_of: fn(&E::Model) -> Option<Uuid>,
+    live_only: Option<E::Column>,
+}
+
+impl<E: Tenant> Children<E> {
+    /// Children whose `parent` column holds the key; with `live_only`, only rows where
+    /// that column (an `archived_at`) is null.
+    fn new(
+        db: &DatabaseConnection,
+        actor: &Actor,
+        parent: E::Column,
+        parent_of: fn(&E::Model) -> Option<Uuid>,
+        live_only: Option<E::Column>,
+    ) -> Self {
+        Children {
+            db: db.clone(),
+            actor: actor.clone(),
+            parent,
+            parent_of,
+            live_only,
+        }
+    }
+}
+
+impl<E: Tenant> Loader<Uuid> for Children<E>
+where
+    E::Model: Clone,
+    E::Column: Send + Sync,
+{
+    type Value = Vec<E::Model>;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, Self::Error> {
+        let mut grouped = children::<E>(
+            &self.db,
+            &self.actor,
+            self.parent,
+            keys,
+            self.parent_of,
+            self.live_only.map(|c| c.is_null()),
+        )
+        .await
+        .map_err(Arc::new)?;
+        for key in keys {
+            grouped.entry(*key).or_default();
+        }
+        Ok(grouped)
+    }
+}
+
+type Cached<T> = DataLoader<T, HashMapCache>;
+
+/// Every loader of one request.
+pub struct Loaders {
+    pub people: Cached<ById<person::Entity>>,
+    pub teams: Cached<ById<team::Entity>>,
+    pub cycles: Cached<ById<cycle::Entity>>,
+    pub objectives: Cached<ById<objective::Entity>>,
+    pub key_results: Cached<ById<key_result::Entity>>,
+    pub child_teams: Cached<Children<team::Entity>>,
+    pub members_of_team: Cached<Children<membership::Entity>>,
+    pub memberships_of_person: Cached<Children<membership::Entity>>,
+    pub key_results_of_objective: Cached<Children<key_result::Entity>>,
+    pub aligned_objectives: Cached<Children<objective::Entity>>,
+    pub objectives_of_team: Cached<Children<objective::Entity>>,
+    pub check_ins_of_key_result: Cached<Children<check_in::Entity>>,
+    pub dependencies_from: Cached<Children<dependency::Entity>>,
+    pub dependencies_to: Cached<Children<dependency::Entity>>,
+}
+
+impl Loaders {
+    /// Fresh loaders for one request by `actor`.
+    pub fn new(db: &DatabaseConnection, actor: &Actor) -> Self {
+        Loaders {
+            people: cached(ById::new(db, actor)),
+            teams: cached(ById::new(db, actor)),
+            cycles: cached(ById::new(db, actor)),
+            objectives: cached(ById::new(db, actor)),
+            key_results: cached(ById::new(db, actor)),
+            child_teams: cached(Children::<team::Entity>::new(
+                db,
+                actor,
+                team::Column::ParentId,
+                |t| t.parent_id,
+                Some(team::Column::ArchivedAt),
+            )),
+            members_of_team: cached(Children::<membership::Entity>::new(
+                db,
+                actor,
+                membership::Column::TeamId,
+                |m| Some(m.team_id),
+                None,
+            )),
+            memberships_of_person: cached(Children::<membership::Entity>::new(
+                db,
+                actor,
+                membership::Column::PersonId,
+                |m| Some(m.person_id),
+                None,
+            )),
+            key_results_of_objective: cached(Children::<key_result::Entity>::new(
+                db,
+                actor,
+                key_result::Column::ObjectiveId,
+                |k| Some(k.objective_id),
+                Some(key_result::Column::ArchivedAt),
+            )),
+            aligned_objectives: cached(Children::<objective::Entity>::new(
+                db,
+                actor,
+                objective::Column::ParentObjectiveId,
+                |o| o.parent_objective_id,
+                Some(objective::Column::ArchivedAt),
+            )),
+            objectives_of_team: cached(Children::<objective::Entity>::new(
+                db,
+                actor,
+                objective::Column::TeamId,
+                |o| Some(o.team_id),
+                Some(objective::Column::ArchivedAt),
+            )),
+            check_ins_of_key_result: cached(Children::<check_in::Entity>::new(
+                db,
+                actor,
+                check_in::Column::KeyResultId,
+                |c| Some(c.key_result_id),
+                None,
+            )),
+            dependencies_from: cached(Children::<dependency::Entity>::new(
+                db,
+                actor,
+                dependency::Column::FromObjectiveId,
+                |d| Some(d.from_objective_id),
+                None,
+            )),
+            dependencies_to: cached(Children::<dependency::Entity>::new(
+                db,
+                actor,
+                dependency::Column::ToObjectiveId,
+                |d| Some(d.to_objective_id),
+                None,
+            )),
+        }
+    }
+}
+
+fn cached<K, T>(loader: T) -> Cached<T>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    T: Loader<K>,
+{
+    DataLoader::with_cache(loader, tokio::spawn, HashMapCache::default()).delay(BATCH_DELAY)
+}

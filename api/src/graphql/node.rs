@@ -1,0 +1,96 @@
+//! The Relay `Node` interface and lookups by global id.
+
+use crate::graphql::check_in::CheckIn;
+use crate::graphql::context::Scope;
+use crate::graphql::cycle::Cycle;
+use crate::graphql::dependency::Dependency;
+use crate::graphql::error::GqlResult;
+use crate::graphql::ids::{Kind, decode};
+use crate::graphql::key_result::KeyResult;
+use crate::graphql::objective::Objective;
+use crate::graphql::organization::Organization;
+use crate::graphql::person::{Membership, Person};
+use crate::graphql::team::Team;
+use async_graphql::{ID, Interface, Result};
+use entity::{check_in, dependency, membership};
+use service::tenant;
+
+/// Anything with a global id.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "The opaque global id."))]
+pub enum Node {
+    Organization(Organization),
+    Person(Person),
+    Team(Team),
+    Membership(Membership),
+    Cycle(Cycle),
+    Objective(Objective),
+    KeyResult(KeyResult),
+    CheckIn(CheckIn),
+    Dependency(Dependency),
+}
+
+/// The node behind a global id, or none when it does not exist in the caller's
+/// organization (ids of other tenants and malformed ids look the same).
+pub async fn resolve(s: &Scope<'_>, id: &ID) -> Result<Option<Node>> {
+    let Some((kind, uuid)) = decode(id) else {
+        return Ok(None);
+    };
+    let l = s.loaders;
+    Ok(match kind {
+        Kind::Organization => organization(s, uuid).await?,
+        Kind::Person => l
+            .people
+            .load_one(uuid)
+            .await
+            .gql()?
+            .map(|m| Node::Person(Person(m))),
+        Kind::Team => l
+            .teams
+            .load_one(uuid)
+            .await
+            .gql()?
+            .map(|m| Node::Team(Team(m))),
+        Kind::Cycle => l
+            .cycles
+            .load_one(uuid)
+            .await
+            .gql()?
+            .map(|m| Node::Cycle(Cycle(m))),
+        Kind::Objective => l
+            .objectives
+            .load_one(uuid)
+            .await
+            .gql()?
+            .map(|m| Node::Objective(Objective(m))),
+        Kind::KeyResult => l
+            .key_results
+            .load_one(uuid)
+            .await
+            .gql()?
+            .map(|m| Node::KeyResult(KeyResult(m))),
+        Kind::Membership => found(tenant::get::<membership::Entity>(s.db, s.actor, uuid).await)?
+            .map(|m| Node::Membership(Membership(m))),
+        Kind::CheckIn => found(tenant::get::<check_in::Entity>(s.db, s.actor, uuid).await)?
+            .map(|m| Node::CheckIn(CheckIn(m))),
+        Kind::Dependency => found(tenant::get::<dependency::Entity>(s.db, s.actor, uuid).await)?
+            .map(|m| Node::Dependency(Dependency(m))),
+    })
+}
+
+async fn organization(s: &Scope<'_>, uuid: uuid::Uuid) -> Result<Option<Node>> {
+    if uuid != s.actor.organization_id {
+        return Ok(None);
+    }
+    let org = service::organizations::current(s.db, s.actor).await.gql()?;
+    Ok(Some(Node::Organization(Organization(org))))
+}
+
+/// NOT_FOUND as `None`; every other failure stays an error.
+fn found<T>(result: service::Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(service::Error::NotFound { .. }) => Ok(None),
+        Err(other) => Err(crate::graphql::error::from_service(&other)),
+    }
+}

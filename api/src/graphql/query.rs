@@ -1,0 +1,236 @@
+//! The query root.
+
+use crate::graphql::connection::{Conn, PageArgs, from_query};
+use crate::graphql::context::scope;
+use crate::graphql::cycle::Cycle;
+use crate::graphql::enums::{CycleState, ObjectiveState, OrgRole};
+use crate::graphql::error::{GqlResult, bad_input};
+use crate::graphql::ids::{Kind, expect};
+use crate::graphql::key_result::KeyResult;
+use crate::graphql::node::{Node, resolve};
+use crate::graphql::objective::Objective;
+use crate::graphql::organization::Organization;
+use crate::graphql::person::Person;
+use crate::graphql::team::Team;
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use service::objectives::ObjectiveFilter as ServiceObjectiveFilter;
+use service::teams::TeamFilter;
+use service::{Error, pagination::MAX_PAGE_SIZE};
+
+/// Entry points for reading.
+pub struct Query;
+
+/// The signed-in caller.
+pub struct Viewer {
+    person: entity::person::Model,
+    role: OrgRole,
+}
+
+#[Object]
+impl Viewer {
+    /// The person behind the token.
+    async fn person(&self) -> Person {
+        Person(self.person.clone())
+    }
+    /// Their role in the organization (from the token).
+    async fn role(&self) -> OrgRole {
+        self.role
+    }
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
+        let s = scope(ctx)?;
+        Ok(Organization(
+            service::organizations::current(s.db, s.actor).await.gql()?,
+        ))
+    }
+}
+
+/// Which objectives to list; filters combine.
+#[derive(InputObject, Default)]
+pub struct ObjectiveFilter {
+    pub cycle_id: Option<ID>,
+    pub team_id: Option<ID>,
+    pub state: Option<ObjectiveState>,
+    /// Aligned to this objective or key result.
+    pub aligned_to_id: Option<ID>,
+    /// Title contains this text, ignoring case.
+    pub search: Option<String>,
+}
+
+impl ObjectiveFilter {
+    fn decode(self) -> Result<ServiceObjectiveFilter> {
+        let aligned_to_id = match &self.aligned_to_id {
+            Some(id) => Some(expect(Kind::Objective, id).or_else(|_| expect(Kind::KeyResult, id))?),
+            None => None,
+        };
+        Ok(ServiceObjectiveFilter {
+            cycle_id: self
+                .cycle_id
+                .as_ref()
+                .map(|id| expect(Kind::Cycle, id))
+                .transpose()?,
+            team_id: self
+                .team_id
+                .as_ref()
+                .map(|id| expect(Kind::Team, id))
+                .transpose()?,
+            state: self.state.map(Into::into),
+            aligned_to_id,
+            search: self.search,
+            include_archived: false,
+        })
+    }
+}
+
+/// A typed lookup's answer: the row, or NOT_FOUND.
+fn required<T>(found: Option<T>, entity: &'static str, id: &ID) -> Result<T> {
+    found.ok_or_else(|| crate::graphql::error::from_service(&Error::not_found(entity, id.as_str())))
+}
+
+#[Object]
+impl Query {
+    /// Any object by its global id; null when it does not exist for you.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        resolve(&scope(ctx)?, &id).await
+    }
+    /// Several objects by global id, in the order asked; null where one does not exist.
+    #[graphql(complexity = "ids.len() * child_complexity")]
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+        if ids.len() > MAX_PAGE_SIZE as usize {
+            return Err(bad_input(format!(
+                "ask for at most {MAX_PAGE_SIZE} ids at once"
+            )));
+        }
+        let s = scope(ctx)?;
+        let lookups = ids.iter().map(|id| resolve(&s, id));
+        futures::future::try_join_all(lookups).await
+    }
+    /// The caller: their person, role and organization.
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
+        let s = scope(ctx)?;
+        let person = s.loaders.people.load_one(s.actor.person_id).await.gql()?;
+        let person = required(person, "person", &ID::from(s.actor.person_id.to_string()))?;
+        Ok(Viewer {
+            person,
+            role: s.actor.role.into(),
+        })
+    }
+    /// The caller's organization, with its policy.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
+        let s = scope(ctx)?;
+        Ok(Organization(
+            service::organizations::current(s.db, s.actor).await.gql()?,
+        ))
+    }
+    async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
+        let loaded = scope(ctx)?
+            .loaders
+            .teams
+            .load_one(expect(Kind::Team, &id)?)
+            .await
+            .gql()?;
+        required(loaded.map(Team), "team", &id)
+    }
+    /// Teams, oldest first: all, the children of one team, or the roots.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[expect(clippy::too_many_arguments, reason = "Relay arguments plus filters")]
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+        parent_id: Option<ID>,
+        #[graphql(default)] roots_only: bool,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Team>> {
+        let s = scope(ctx)?;
+        let filter = TeamFilter {
+            parent_id: parent_id.map(|id| expect(Kind::Team, &id)).transpose()?,
+            roots_only,
+            search,
+            include_archived: false,
+        };
+        let select = service::teams::query(s.actor, &filter);
+        from_query(
+            s.db,
+            select,
+            &PageArgs::new(first, after, last, before),
+            Kind::Team,
+            Team,
+        )
+        .await
+    }
+    async fn cycle(&self, ctx: &Context<'_>, id: ID) -> Result<Cycle> {
+        let loaded = scope(ctx)?
+            .loaders
+            .cycles
+            .load_one(expect(Kind::Cycle, &id)?)
+            .await
+            .gql()?;
+        required(loaded.map(Cycle), "cycle", &id)
+    }
+    /// Cycles, oldest first, optionally in one state.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    async fn cycles(
+        &self,
+        ctx: &Context<'_>,
+        state: Option<CycleState>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Cycle>> {
+        let s = scope(ctx)?;
+        let select = service::cycles::query(s.actor, state.map(Into::into));
+        from_query(
+            s.db,
+            select,
+            &PageArgs::new(first, after, last, before),
+            Kind::Cycle,
+            Cycle,
+        )
+        .await
+    }
+    async fn objective(&self, ctx: &Context<'_>, id: ID) -> Result<Objective> {
+        let loaded = scope(ctx)?
+            .loaders
+            .objectives
+            .load_one(expect(Kind::Objective, &id)?)
+            .await
+            .gql()?;
+        required(loaded.map(Objective), "objective", &id)
+    }
+    /// Objectives, oldest first, filtered.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    async fn objectives(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ObjectiveFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Objective>> {
+        let s = scope(ctx)?;
+        let filter = filter.unwrap_or_default().decode()?;
+        let select = service::objectives::query(s.actor, &filter);
+        from_query(
+            s.db,
+            select,
+            &PageArgs::new(first, after, last, before),
+            Kind::Objective,
+            Objective,
+        )
+        .await
+    }
+    async fn key_result(&self, ctx: &Context<'_>, id: ID) -> Result<KeyResult> {
+        let loaded = scope(ctx)?
+            .loaders
+            .key_results
+            .load_one(expect(Kind::KeyResult, &id)?)
+            .await
+            .gql()?;
+        required(loaded.map(KeyResult), "key result", &id)
+    }
+}

@@ -1,0 +1,45 @@
+//! HTTP routes: GraphQL at `/graphql`, health at `/healthz`, readiness at `/readyz`.
+
+pub mod graphql;
+pub mod health;
+pub mod reply;
+
+use crate::auth::Verifier;
+use crate::config::Limits;
+use crate::graphql::AppSchema;
+use axum::Router;
+use axum::http::HeaderName;
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use service::Clock;
+use std::sync::Arc;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Everything the handlers share, built once at start.
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub db: DatabaseConnection,
+    pub clock: Arc<dyn Clock>,
+    pub verifier: Arc<Verifier>,
+    pub limits: Limits,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The router with its middleware: a request id on every request and response, and a
+/// tracing span per request.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+            let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
+            tracing::info_span!("http", http.method = %request.method(), http.path = %request.uri().path(), request.id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}

@@ -1,0 +1,252 @@
+//! `/graphql`: GraphQL over HTTP (POST JSON, GET for queries), GraphiQL for browsers.
+//!
+//! Every request is authenticated before anything else; a failure is 401 with
+//! `UNAUTHENTICATED`. Bodies are bounded, media types negotiated, and request errors
+//! answered with the status the GraphQL-over-HTTP specification asks for.
+
+use crate::graphql::context::RequestData;
+use crate::graphql::loaders::Loaders;
+use crate::http::AppState;
+use crate::http::reply::{self, Media};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{ErrorExtensions, ServerError, Value};
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+
+/// GET: GraphiQL for a browser, otherwise a query from the URL.
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let query = query.unwrap_or_default();
+    if query.is_empty() && wants_html(&headers) {
+        return Html(
+            async_graphql::http::GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Trellis")
+                .finish(),
+        )
+        .into_response();
+    }
+    let Some(media) = Media::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    match async_graphql::http::parse_query_string(&query) {
+        Ok(request) => execute(&state, &headers, media, request, Method::Get).await,
+        Err(error) => reply::error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "BAD_REQUEST",
+            &format!("invalid GraphQL GET request: {error}"),
+        ),
+    }
+}
+
+/// POST: a JSON body `{query, variables, operationName}`.
+pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let Some(media) = Media::negotiate(&headers) else {
+        return not_acceptable();
+    };
+    if !is_json(&headers) {
+        return reply::error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            "BAD_REQUEST",
+            "send the request as `Content-Type: application/json`",
+        );
+    }
+    let limit = state.limits.max_body_bytes;
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            let message = format!("the request body is larger than the limit of {limit} bytes");
+            return reply::error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                media,
+                "PAYLOAD_TOO_LARGE",
+                &message,
+            );
+        }
+    };
+    match serde_json::from_slice::<async_graphql::Request>(&bytes) {
+        Ok(request) => execute(&state, &headers, media, request, Method::Post).await,
+        Err(error) => reply::error(
+            StatusCode::BAD_REQUEST,
+            media,
+            "BAD_REQUEST",
+            &format!(
+                "the body must be JSON like {{\"query\": \"…\", \"variables\": {{}}}}: {error}"
+            ),
+        ),
+    }
+}
+
+#[derive(PartialEq)]
+enum Method {
+    Get,
+    Post,
+}
+
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    media: Media,
+    request: async_graphql::Request,
+    method: Method,
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let identity = match state.verifier.verify_header(authorization) {
+        Ok(identity) => identity,
+        Err(error) => {
+            return reply::error(
+                StatusCode::UNAUTHORIZED,
+                media,
+                "UNAUTHENTICATED",
+                &error.to_string(),
+            );
+        }
+    };
+    let actor = match service::actor::identify(&state.db, state.clock.as_ref(), &identity).await {
+        Ok(actor) => actor,
+        Err(service::Error::Unauthenticated(message)) => {
+            return reply::error(StatusCode::UNAUTHORIZED, media, "UNAUTHENTICATED", &message);
+        }
+        Err(error) => {
+            tracing::error!(error = ?error, "identifying the caller failed");
+            return reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                "INTERNAL",
+                "internal error",
+            );
+        }
+    };
+    if let Some(response) = refuse_malformed(&request, media, &method) {
+        return response;
+    }
+    let loaders = Loaders::new(&state.db, &actor);
+    let request = request.data(RequestData { actor, loaders });
+    let response = match tokio::time::timeout(
+        state.limits.request_timeout(),
+        state.schema.execute(request),
+    )
+    .await
+    {
+        Ok(response) => response,
+        Err(_) => {
+            let message = format!(
+                "the request took longer than {} s and was stopped",
+                state.limits.request_timeout_secs
+            );
+            return reply::error(StatusCode::SERVICE_UNAVAILABLE, media, "TIMEOUT", &message);
+        }
+    };
+    let request_error =
+        response.data == Value::Null && response.errors.iter().all(|e| e.path.is_empty());
+    let mut response = response;
+    let status = if request_error && !response.errors.is_empty() {
+        for error in &mut response.errors {
+            tag(error, "GRAPHQL_VALIDATION_FAILED");
+        }
+        media.request_error_status()
+    } else {
+        StatusCode::OK
+    };
+    match serde_json::to_vec(&response) {
+        Ok(body) => reply::body(status, media, body),
+        Err(error) => {
+            tracing::error!(error = %error, "serializing a response failed");
+            reply::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                media,
+                "INTERNAL",
+                "internal error",
+            )
+        }
+    }
+}
+
+/// Parse failures and mutations over GET are refused before execution.
+fn refuse_malformed(
+    request: &async_graphql::Request,
+    media: Media,
+    method: &Method,
+) -> Option<Response> {
+    let document = match async_graphql::parser::parse_query(&request.query) {
+        Ok(document) => document,
+        Err(error) => {
+            return Some(reply::error(
+                media.request_error_status(),
+                media,
+                "GRAPHQL_PARSE_FAILED",
+                &error.to_string(),
+            ));
+        }
+    };
+    if *method == Method::Get {
+        let name = request.operation_name.as_deref();
+        let mutates = document.operations.iter().any(|(op_name, op)| {
+            (name.is_none() || op_name.map(|n| n.as_str()) == name)
+                && op.node.ty != OperationType::Query
+        });
+        if mutates {
+            let mut response = reply::error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media,
+                "BAD_REQUEST",
+                "mutations and subscriptions need POST",
+            );
+            response.headers_mut().insert(
+                header::ALLOW,
+                axum::http::HeaderValue::from_static("GET, POST"),
+            );
+            return Some(response);
+        }
+    }
+    None
+}
+
+fn tag(error: &mut ServerError, code: &str) {
+    let has_code = error
+        .extensions
+        .as_ref()
+        .is_some_and(|e| e.get("code").is_some());
+    if !has_code {
+        let coded = async_graphql::Error::new(error.message.clone())
+            .extend_with(|_, e| e.set("code", code));
+        error.extensions = coded.extensions;
+    }
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|t| {
+            let t = t.trim();
+            t.eq_ignore_ascii_case("application/json")
+                || t.eq_ignore_ascii_case(reply::GRAPHQL_RESPONSE_JSON)
+        })
+}
+
+fn not_acceptable() -> Response {
+    reply::error(
+        StatusCode::NOT_ACCEPTABLE,
+        Media::Json,
+        "BAD_REQUEST",
+        "accept application/graphql-response+json or application/json",
+    )
+}

@@ -1,0 +1,151 @@
+//! The `trellis` command: serve, migrate, print the schema, mint a development token.
+
+use anyhow::{Context, bail};
+use api::app::{Application, ServerSettings};
+use api::auth::{TokenRequest, mint};
+use api::config::{Cli, Command, Secret, ServeArgs, TokenArgs};
+use clap::Parser;
+use rand::distr::{Alphanumeric, SampleString};
+use service::{OrgRole, SystemClock};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("trellis: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("trellis: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate(args)) => {
+            service::db::connect_and_migrate(&args.database_url).await?;
+            println!("migrated {}", service::db::redact(&args.database_url));
+            Ok(())
+        }
+        Some(Command::Schema) => {
+            print!("{}", api::graphql::sdl());
+            Ok(())
+        }
+        Some(Command::Token(args)) => token(&args),
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    api::telemetry::init(&args.log, args.log_json);
+    let (secret, made_up) = match (&args.jwt_secret, args.demo) {
+        (Some(secret), _) => (secret.clone(), false),
+        (None, true) => (
+            Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 48)),
+            true,
+        ),
+        (None, false) => bail!(
+            "set TRELLIS_JWT_SECRET (at least 16 characters), or pass --demo to try Trellis with a throwaway secret"
+        ),
+    };
+    let settings = ServerSettings {
+        database_url: args.database.database_url.clone(),
+        listen: args.listen,
+        jwt_secret: secret.clone(),
+        demo: args.demo,
+        limits: args.limits,
+    };
+    let app = Application::build(&settings, Arc::new(SystemClock)).await?;
+    let addr = app.local_addr().context("reading the bound address")?;
+    println!("Trellis is serving http://{addr}/graphql");
+    if args.demo {
+        print_demo_token(&secret, made_up, addr)?;
+    }
+    app.run_until(shutdown_signal()).await.context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo_token(
+    secret: &Secret,
+    made_up: bool,
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let request = TokenRequest {
+        org: service::demo::SLUG,
+        sub: service::demo::ADMIN_SUBJECT,
+        role: OrgRole::Admin,
+        ttl: Duration::from_secs(12 * 3600),
+        email: None,
+        name: None,
+    };
+    let token = mint(secret, &request).context("signing the demo token")?;
+    if made_up {
+        println!("No TRELLIS_JWT_SECRET set: using a throwaway secret for this process.");
+    }
+    println!("Demo admin token (Company X, valid 12 h):\n\n{token}\n");
+    println!("Open http://{addr}/graphql in a browser and add the header");
+    println!("  {{\"Authorization\": \"Bearer {token}\"}}");
+    println!("or try:\n  curl -s http://{addr}/graphql -H 'Authorization: Bearer {token}' \\");
+    println!(
+        "    -H 'Content-Type: application/json' -d '{{\"query\":\"{{ organization {{ name }} objectives {{ edges {{ node {{ title progress status }} }} }} }}\"}}'"
+    );
+    Ok(())
+}
+
+fn token(args: &TokenArgs) -> anyhow::Result<()> {
+    let role = OrgRole::parse(&args.role)
+        .with_context(|| format!("unknown role {:?}: use admin, member or viewer", args.role))?;
+    let request = TokenRequest {
+        org: &args.org,
+        sub: &args.sub,
+        role,
+        ttl: args.ttl,
+        email: args.email.as_deref(),
+        name: args.name.as_deref(),
+    };
+    println!(
+        "{}",
+        mint(&args.jwt_secret, &request).context("signing the token")?
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

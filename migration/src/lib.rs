@@ -1,0 +1,16 @@
+//! The Trellis database schema as sea-orm migrations. Every migration runs on SQLite and
+//! on PostgreSQL; the end-to-end tests apply them to both.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_create_schema;
+
+/// Applies the Trellis migrations in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_create_schema::Migration)]
+    }
+}

@@ -1,0 +1,38 @@
+//! The audit trail: one event per change, written in the change's own transaction.
+
+use crate::{Result, new_id};
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+/// One change to record.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub organization_id: Uuid,
+    pub actor_id: Option<Uuid>,
+    pub action: &'static str,
+    pub entity_type: &'static str,
+    pub entity_id: Uuid,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// Writes `change` through `db`, which should be the transaction making the change.
+pub async fn record(db: &impl ConnectionTrait, change: Change, at: DateTime<Utc>) -> Result<()> {
+    let row = audit_event::ActiveModel {
+        id: Set(new_id()),
+        organization_id: Set(change.organization_id),
+        actor_id: Set(change.actor_id),
+        action: Set(change.action.to_owned()),
+        entity_type: Set(change.entity_type.to_owned()),
+        entity_id: Set(change.entity_id),
+        before: Set(change.before),
+        after: Set(change.after),
+        occurred_at: Set(at),
+    };
+    audit_event::Entity::insert(row)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}

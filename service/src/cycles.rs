@@ -1,0 +1,15 @@
+//! Cycles: the goal periods.
+
+use crate::Actor;
+use crate::tenant::scoped;
+use entity::{CycleState, cycle};
+use sea_orm::{ColumnTrait, QueryFilter, Select};
+
+/// The cycles in `state` (all when none), oldest first.
+pub fn query(actor: &Actor, state: Option<CycleState>) -> Select<cycle::Entity> {
+    let mut select = scoped::<cycle::Entity>(actor);
+    if let Some(state) = state {
+        select = select.filter(cycle::Column::State.eq(state));
+    }
+    select
+}

@@ -1,0 +1,131 @@
+//! Connecting to SQLite or PostgreSQL, migrating, and opening write transactions.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
+    DbBackend, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+use std::time::Duration;
+
+/// Why the database could not be opened, phrased for an operator.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    #[error("cannot open database {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("cannot migrate database {url}: {reason}")]
+    Migration { url: String, reason: String },
+}
+
+/// How long a writer waits for SQLite's write lock before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens a pool on `url` (`sqlite://…` or `postgres://…`). SQLite files are created when
+/// missing and run in WAL mode with foreign keys on.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    let is_sqlite = url.starts_with("sqlite:");
+    if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+        return Err(ConnectError::UnsupportedUrl(redact(url)));
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(if is_sqlite { 8 } else { 32 })
+        .min_connections(1);
+    if is_sqlite {
+        options.map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        });
+    }
+    let db = Database::connect(options)
+        .await
+        .map_err(|e| ConnectError::Unreachable {
+            url: redact(url),
+            reason: one_line(&e),
+        })?;
+    // A pool connects lazily on some drivers: prove the database answers now.
+    db.ping().await.map_err(|e| ConnectError::Unreachable {
+        url: redact(url),
+        reason: one_line(&e),
+    })?;
+    Ok(db)
+}
+
+/// Connects and applies every pending migration.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    let db = connect(url).await?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(|e| ConnectError::Migration {
+            url: redact(url),
+            reason: one_line(&e),
+        })?;
+    Ok(db)
+}
+
+/// Begins a read-write transaction. On SQLite it takes the write lock at once
+/// (IMMEDIATE), so that it waits for other writers instead of failing with SQLITE_BUSY
+/// when it first writes.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let sqlite = db.get_database_backend() == DbBackend::Sqlite;
+    db.begin_with_options(TransactionOptions {
+        isolation_level: None,
+        access_mode: Some(AccessMode::ReadWrite).filter(|_| !sqlite),
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate).filter(|_| sqlite),
+    })
+    .await
+}
+
+/// The URL without its password, fit for logs and error messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}://{}:***{}",
+                    &url[..scheme],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn one_line(error: &DbErr) -> String {
+    let text = error.to_string();
+    let text = text.replace('\n', " ");
+    if text.contains("unable to open database file") || text.contains("code: 14") {
+        format!("{text} (does the folder exist and is it writable?)")
+    } else {
+        text
+    }
+}
+
+/// Checks that the database answers; used by the readiness probe.
+pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_hides_the_password_only() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://trellis.db"), "sqlite://trellis.db");
+    }
+}

@@ -1,0 +1,103 @@
+//! Tenant-scoped reads shared by every entity: every query starts with the actor's
+//! organization, so an id from another tenant behaves exactly like one that does not
+//! exist.
+
+use crate::{Actor, Result};
+use entity::*;
+use sea_orm::sea_query::SimpleExpr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// An entity that belongs to one organization.
+pub trait Tenant: EntityTrait<Model: Send + Sync> {
+    /// The entity's name in messages (`objective`, `key result`).
+    const NAME: &'static str;
+    /// Its `organization_id` column.
+    const ORG: Self::Column;
+    /// Its primary key column.
+    const ID: Self::Column;
+    /// The primary key of a row.
+    fn id_of(model: &Self::Model) -> Uuid;
+}
+
+macro_rules! tenant {
+    ($module:ident, $name:literal) => {
+        impl Tenant for $module::Entity {
+            const NAME: &'static str = $name;
+            const ORG: Self::Column = $module::Column::OrganizationId;
+            const ID: Self::Column = $module::Column::Id;
+            fn id_of(model: &Self::Model) -> Uuid {
+                model.id
+            }
+        }
+    };
+}
+
+tenant!(person, "person");
+tenant!(team, "team");
+tenant!(membership, "membership");
+tenant!(cycle, "cycle");
+tenant!(objective, "objective");
+tenant!(key_result, "key result");
+tenant!(check_in, "check-in");
+tenant!(initiative, "initiative");
+tenant!(dependency, "dependency");
+tenant!(audit_event, "audit event");
+
+/// Every row of `E` in the actor's organization, oldest first.
+pub fn scoped<E: Tenant>(actor: &Actor) -> Select<E> {
+    E::find()
+        .filter(E::ORG.eq(actor.organization_id))
+        .order_by_asc(E::ID)
+}
+
+/// One row by id, or NOT_FOUND.
+pub async fn get<E: Tenant>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<E::Model> {
+    scoped::<E>(actor)
+        .filter(E::ID.eq(id))
+        .one(db)
+        .await?
+        .ok_or_else(|| crate::Error::not_found(E::NAME, id))
+}
+
+/// The rows with these ids, keyed by id; unknown and foreign ids are simply absent.
+pub async fn by_ids<E: Tenant>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, E::Model>> {
+    let rows = scoped::<E>(actor)
+        .filter(E::ID.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
+}
+
+/// The rows whose `parent` column holds one of `parent_ids`, grouped by that parent,
+/// oldest first within each group; `extra` narrows the rows further.
+pub async fn children<E: Tenant>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    parent: E::Column,
+    parent_ids: &[Uuid],
+    parent_of: impl Fn(&E::Model) -> Option<Uuid>,
+    extra: Option<SimpleExpr>,
+) -> Result<HashMap<Uuid, Vec<E::Model>>> {
+    let mut select = scoped::<E>(actor).filter(parent.is_in(parent_ids.iter().copied()));
+    if let Some(extra) = extra {
+        select = select.filter(extra);
+    }
+    let rows = select.all(db).await?;
+    let mut grouped: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+    for row in rows {
+        if let Some(parent_id) = parent_of(&row) {
+            grouped.entry(parent_id).or_default().push(row);
+        }
+    }
+    Ok(grouped)
+}
