@@ -34,26 +34,13 @@ impl Application {
     /// Connects and migrates the database, loads the demo when asked, and binds the port.
     pub async fn build(settings: &ServerSettings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let db = service::db::connect_and_migrate(&settings.database_url).await?;
-        if settings.demo
-            && service::demo::load(&db, clock.now())
-                .await
-                .context("loading the demo organization")?
-        {
-            tracing::info!(
-                organization.slug = service::demo::SLUG,
-                "demo organization loaded"
-            );
+        if settings.demo && service::demo::load(&db, clock.now()).await.context("loading the demo organization")? {
+            tracing::info!(organization.slug = service::demo::SLUG, "demo organization loaded");
         }
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let schema = build_schema(
-            &settings.limits,
-            Some(AppData {
-                db: db.clone(),
-                clock: clock.clone(),
-            }),
-        );
+        let schema = build_schema(&settings.limits, Some(AppData { db: db.clone(), clock: clock.clone() }));
         let state = AppState {
             schema,
             db,
@@ -75,12 +62,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await
     }
 }

@@ -62,10 +62,7 @@ impl Verifier {
         validation.set_required_spec_claims(&["exp", "sub"]);
         validation.leeway = 5;
         validation.validate_nbf = true;
-        Verifier {
-            key: DecodingKey::from_secret(secret.expose().as_bytes()),
-            validation,
-        }
+        Verifier { key: DecodingKey::from_secret(secret.expose().as_bytes()), validation }
     }
 
     /// Verifies an `Authorization` header value and returns the identity it carries.
@@ -82,37 +79,21 @@ impl Verifier {
     /// Verifies a raw token.
     pub fn verify(&self, token: &str) -> Result<Identity, AuthError> {
         use jsonwebtoken::errors::ErrorKind;
-        let data =
-            decode::<Claims>(token, &self.key, &self.validation).map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => AuthError::Expired,
-                ErrorKind::InvalidSignature => AuthError::Invalid("bad signature".into()),
-                ErrorKind::MissingRequiredClaim(claim) => {
-                    AuthError::Invalid(format!("missing claim `{claim}`"))
-                }
-                ErrorKind::Json(_) => {
-                    AuthError::Invalid("claims `sub`, `org`, `role` and `exp` are required".into())
-                }
-                _ => AuthError::Invalid("not a well-formed HS256 JWT".into()),
-            })?;
+        let data = decode::<Claims>(token, &self.key, &self.validation).map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => AuthError::Expired,
+            ErrorKind::InvalidSignature => AuthError::Invalid("bad signature".into()),
+            ErrorKind::MissingRequiredClaim(claim) => AuthError::Invalid(format!("missing claim `{claim}`")),
+            ErrorKind::Json(_) => AuthError::Invalid("claims `sub`, `org`, `role` and `exp` are required".into()),
+            _ => AuthError::Invalid("not a well-formed HS256 JWT".into()),
+        })?;
         let claims = data.claims;
         let role = OrgRole::parse(&claims.role).ok_or_else(|| {
-            AuthError::Invalid(format!(
-                "unknown role {:?}: use admin, member or viewer",
-                claims.role
-            ))
+            AuthError::Invalid(format!("unknown role {:?}: use admin, member or viewer", claims.role))
         })?;
         if claims.sub.is_empty() || claims.org.is_empty() {
-            return Err(AuthError::Invalid(
-                "`sub` and `org` must not be empty".into(),
-            ));
+            return Err(AuthError::Invalid("`sub` and `org` must not be empty".into()));
         }
-        Ok(Identity {
-            org_slug: claims.org,
-            subject: claims.sub,
-            role,
-            email: claims.email,
-            name: claims.name,
-        })
+        Ok(Identity { org_slug: claims.org, subject: claims.sub, role, email: claims.email, name: claims.name })
     }
 }
 
@@ -128,10 +109,7 @@ pub struct TokenRequest<'a> {
 }
 
 /// Signs an HS256 token for `request` with `secret`.
-pub fn mint(
-    secret: &Secret,
-    request: &TokenRequest<'_>,
-) -> Result<String, jsonwebtoken::errors::Error> {
+pub fn mint(secret: &Secret, request: &TokenRequest<'_>) -> Result<String, jsonwebtoken::errors::Error> {
     let now = chrono::Utc::now().timestamp().max(0) as u64;
     let claims = Claims {
         sub: request.sub.to_owned(),
@@ -142,11 +120,12 @@ pub fn mint(
         email: request.email.map(str::to_owned),
         name: request.name.map(str::to_owned),
     };
-    encode(
-        &Header::new(Algorithm::HS256),
-        &claims,
-        &EncodingKey::from_secret(secret.expose().as_bytes()),
-    )
+    sign_claims(secret, &claims)
+}
+
+/// Signs any claims as an HS256 token (tests use it to craft bad tokens too).
+pub fn sign_claims(secret: &Secret, claims: &impl Serialize) -> Result<String, jsonwebtoken::errors::Error> {
+    encode(&Header::new(Algorithm::HS256), claims, &EncodingKey::from_secret(secret.expose().as_bytes()))
 }
 
 #[cfg(test)]
@@ -158,49 +137,27 @@ mod tests {
     }
 
     fn request(ttl: Duration) -> TokenRequest<'static> {
-        TokenRequest {
-            org: "acme",
-            sub: "ada",
-            role: OrgRole::Member,
-            ttl,
-            email: None,
-            name: None,
-        }
+        TokenRequest { org: "acme", sub: "ada", role: OrgRole::Member, ttl, email: None, name: None }
     }
 
     #[test]
     fn accepts_a_token_it_minted() {
         let token = mint(&secret(), &request(Duration::from_secs(60))).unwrap();
-        let identity = Verifier::hs256(&secret())
-            .verify_header(Some(&format!("Bearer {token}")))
-            .unwrap();
-        assert_eq!(
-            (identity.org_slug.as_str(), identity.subject.as_str()),
-            ("acme", "ada")
-        );
+        let identity = Verifier::hs256(&secret()).verify_header(Some(&format!("Bearer {token}"))).unwrap();
+        assert_eq!((identity.org_slug.as_str(), identity.subject.as_str()), ("acme", "ada"));
         assert_eq!(identity.role, OrgRole::Member);
     }
 
     #[test]
     fn rejects_when_auth_prefix_is_missing() {
         let token = mint(&secret(), &request(Duration::from_secs(60))).unwrap();
-        assert!(matches!(
-            Verifier::hs256(&secret()).verify_header(Some(&token)),
-            Err(AuthError::NotBearer)
-        ));
+        assert!(matches!(Verifier::hs256(&secret()).verify_header(Some(&token)), Err(AuthError::NotBearer)));
     }
 
     #[test]
     fn rejects_a_token_signed_with_another_secret() {
-        let token = mint(
-            &Secret::new("another-secret-of-some-length"),
-            &request(Duration::from_secs(60)),
-        )
-        .unwrap();
-        assert!(matches!(
-            Verifier::hs256(&secret()).verify(&token),
-            Err(AuthError::Invalid(_))
-        ));
+        let token = mint(&Secret::new("another-secret-of-some-length"), &request(Duration::from_secs(60))).unwrap();
+        assert!(matches!(Verifier::hs256(&secret()).verify(&token), Err(AuthError::Invalid(_))));
     }
 
     #[test]

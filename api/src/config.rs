@@ -7,12 +7,7 @@ use std::time::Duration;
 
 /// Trellis: a GraphQL API backend for team OKR platforms.
 #[derive(Debug, Parser)]
-#[command(
-    name = "trellis",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "trellis", version, about, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -92,12 +87,7 @@ impl Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_body_bytes: 1024 * 1024,
-            max_depth: 16,
-            max_complexity: 50_000,
-            request_timeout_secs: 30,
-        }
+        Limits { max_body_bytes: 1024 * 1024, max_depth: 16, max_complexity: 50_000, request_timeout_secs: 30 }
     }
 }
 
@@ -161,13 +151,9 @@ impl std::str::FromStr for Secret {
 
 /// Parses `90s`, `30m`, `1h`, `7d`.
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a duration like 30m, 1h or 7d"))?;
+    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration like 30m, 1h or 7d"))?;
     let seconds = match unit {
         "s" => 1,
         "m" => 60,

@@ -16,10 +16,7 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("trellis: cannot start the async runtime: {error}");
@@ -56,10 +53,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     api::telemetry::init(&args.log, args.log_json);
     let (secret, made_up) = match (&args.jwt_secret, args.demo) {
         (Some(secret), _) => (secret.clone(), false),
-        (None, true) => (
-            Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 48)),
-            true,
-        ),
+        (None, true) => (Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 48)), true),
         (None, false) => bail!(
             "set TRELLIS_JWT_SECRET (at least 16 characters), or pass --demo to try Trellis with a throwaway secret"
         ),
@@ -82,11 +76,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_demo_token(
-    secret: &Secret,
-    made_up: bool,
-    addr: std::net::SocketAddr,
-) -> anyhow::Result<()> {
+fn print_demo_token(secret: &Secret, made_up: bool, addr: std::net::SocketAddr) -> anyhow::Result<()> {
     let request = TokenRequest {
         org: service::demo::SLUG,
         sub: service::demo::ADMIN_SUBJECT,
@@ -120,10 +110,7 @@ fn token(args: &TokenArgs) -> anyhow::Result<()> {
         email: args.email.as_deref(),
         name: args.name.as_deref(),
     };
-    println!(
-        "{}",
-        mint(&args.jwt_secret, &request).context("signing the token")?
-    );
+    println!("{}", mint(&args.jwt_secret, &request).context("signing the token")?);
     Ok(())
 }
 

@@ -5,9 +5,7 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// What the organization does when a focus limit is breached.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum FocusPolicyMode {
     /// Refuse the change.
@@ -19,9 +17,7 @@ pub enum FocusPolicyMode {
 }
 
 /// A person's role inside one team.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum TeamRole {
     #[sea_orm(string_value = "LEAD")]
@@ -31,9 +27,7 @@ pub enum TeamRole {
 }
 
 /// Life of a cycle: PLANNING → ACTIVE → CLOSED.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum CycleState {
     #[sea_orm(string_value = "PLANNING")]
@@ -45,9 +39,7 @@ pub enum CycleState {
 }
 
 /// Life of an objective.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum ObjectiveState {
     #[sea_orm(string_value = "DRAFT")]
@@ -59,9 +51,7 @@ pub enum ObjectiveState {
 }
 
 /// How an aligned objective relates to its parent.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum AlignmentKind {
     /// Counts in the parent's rollup.
@@ -73,9 +63,7 @@ pub enum AlignmentKind {
 }
 
 /// What an objective's progress is computed from.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum ProgressDriver {
     #[sea_orm(string_value = "KEY_RESULTS")]
@@ -87,9 +75,7 @@ pub enum ProgressDriver {
 }
 
 /// How a key result is measured.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum KeyResultKind {
     #[sea_orm(string_value = "INCREASE")]
@@ -105,9 +91,7 @@ pub enum KeyResultKind {
 }
 
 /// The unit a key result is measured in.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum KeyResultUnit {
     #[sea_orm(string_value = "NUMBER")]
@@ -125,9 +109,7 @@ pub enum KeyResultUnit {
 }
 
 /// A team's confidence at a check-in.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Confidence {
     #[sea_orm(string_value = "ON_TRACK")]
@@ -139,9 +121,7 @@ pub enum Confidence {
 }
 
 /// Life of an initiative.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum InitiativeState {
     #[sea_orm(string_value = "PLANNED")]
@@ -155,9 +135,7 @@ pub enum InitiativeState {
 }
 
 /// Whether a cross-team dependency still blocks.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum DependencyState {
     #[sea_orm(string_value = "OPEN")]

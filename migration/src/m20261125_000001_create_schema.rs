@@ -21,12 +21,7 @@ const TABLES: [&str; 11] = [
     "audit_events",
 ];
 
-fn fk(
-    table: &str,
-    column: &str,
-    to: &str,
-    on_delete: ForeignKeyAction,
-) -> ForeignKeyCreateStatement {
+fn fk(table: &str, column: &str, to: &str, on_delete: ForeignKeyAction) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(format!("fk_{table}_{column}"))
         .from(table.to_owned(), column.to_owned())
@@ -40,27 +35,17 @@ fn tenant_table(name: &str) -> TableCreateStatement {
         .table(name.to_owned())
         .col(pk_uuid("id"))
         .col(uuid("organization_id"))
-        .foreign_key(&mut fk(
-            name,
-            "organization_id",
-            "organizations",
-            ForeignKeyAction::Cascade,
-        ))
+        .foreign_key(&mut fk(name, "organization_id", "organizations", ForeignKeyAction::Cascade))
         .to_owned()
 }
 
 fn stamps(table: &mut TableCreateStatement) -> TableCreateStatement {
-    table
-        .col(timestamp_with_time_zone("created_at"))
-        .col(timestamp_with_time_zone("updated_at"))
-        .to_owned()
+    table.col(timestamp_with_time_zone("created_at")).col(timestamp_with_time_zone("updated_at")).to_owned()
 }
 
 fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
     let mut index = Index::create();
-    index
-        .name(format!("ix_{table}_{}", columns.join("_")))
-        .table(table.to_owned());
+    index.name(format!("ix_{table}_{}", columns.join("_"))).table(table.to_owned());
     for column in columns {
         index.col(String::from(*column));
     }
@@ -69,9 +54,7 @@ fn index(table: &str, columns: &[&str]) -> IndexCreateStatement {
 
 fn unique_index(table: &str, columns: &[&str]) -> IndexCreateStatement {
     let mut index = index(table, columns);
-    index
-        .name(format!("ux_{table}_{}", columns.join("_")))
-        .unique();
+    index.name(format!("ux_{table}_{}", columns.join("_"))).unique();
     index
 }
 
@@ -141,18 +124,8 @@ fn tables() -> Vec<TableCreateStatement> {
                 .col(timestamp_with_time_zone_null("archived_at"))
                 .foreign_key(&mut fk("objectives", "team_id", "teams", Cascade))
                 .foreign_key(&mut fk("objectives", "cycle_id", "cycles", Cascade))
-                .foreign_key(&mut fk(
-                    "objectives",
-                    "parent_objective_id",
-                    "objectives",
-                    SetNull,
-                ))
-                .foreign_key(&mut fk(
-                    "objectives",
-                    "carried_over_from_id",
-                    "objectives",
-                    SetNull,
-                )),
+                .foreign_key(&mut fk("objectives", "parent_objective_id", "objectives", SetNull))
+                .foreign_key(&mut fk("objectives", "carried_over_from_id", "objectives", SetNull)),
         ),
         stamps(
             tenant_table("key_results")
@@ -171,12 +144,7 @@ fn tables() -> Vec<TableCreateStatement> {
                 .col(integer("check_in_count"))
                 .col(timestamp_with_time_zone_null("last_check_in_at"))
                 .col(timestamp_with_time_zone_null("archived_at"))
-                .foreign_key(&mut fk(
-                    "key_results",
-                    "objective_id",
-                    "objectives",
-                    Cascade,
-                ))
+                .foreign_key(&mut fk("key_results", "objective_id", "objectives", Cascade))
                 .foreign_key(&mut fk("key_results", "driver_id", "people", SetNull)),
         ),
         tenant_table("check_ins")
@@ -187,12 +155,7 @@ fn tables() -> Vec<TableCreateStatement> {
             .col(uuid("author_id"))
             .col(string_len_null("idempotency_key", 128))
             .col(timestamp_with_time_zone("recorded_at"))
-            .foreign_key(&mut fk(
-                "check_ins",
-                "key_result_id",
-                "key_results",
-                Cascade,
-            ))
+            .foreign_key(&mut fk("check_ins", "key_result_id", "key_results", Cascade))
             .foreign_key(&mut fk("check_ins", "author_id", "people", Cascade))
             .to_owned(),
         stamps(
@@ -201,12 +164,7 @@ fn tables() -> Vec<TableCreateStatement> {
                 .col(string_len("title", 200))
                 .col(uuid_null("assignee_id"))
                 .col(string_len("state", 16))
-                .foreign_key(&mut fk(
-                    "initiatives",
-                    "key_result_id",
-                    "key_results",
-                    Cascade,
-                ))
+                .foreign_key(&mut fk("initiatives", "key_result_id", "key_results", Cascade))
                 .foreign_key(&mut fk("initiatives", "assignee_id", "people", SetNull)),
         ),
         stamps(
@@ -219,30 +177,10 @@ fn tables() -> Vec<TableCreateStatement> {
                 .col(string_len("state", 16))
                 .col(uuid_null("created_by_id"))
                 .col(timestamp_with_time_zone_null("resolved_at"))
-                .foreign_key(&mut fk(
-                    "dependencies",
-                    "from_objective_id",
-                    "objectives",
-                    Cascade,
-                ))
-                .foreign_key(&mut fk(
-                    "dependencies",
-                    "from_key_result_id",
-                    "key_results",
-                    Cascade,
-                ))
-                .foreign_key(&mut fk(
-                    "dependencies",
-                    "to_objective_id",
-                    "objectives",
-                    Cascade,
-                ))
-                .foreign_key(&mut fk(
-                    "dependencies",
-                    "to_key_result_id",
-                    "key_results",
-                    Cascade,
-                ))
+                .foreign_key(&mut fk("dependencies", "from_objective_id", "objectives", Cascade))
+                .foreign_key(&mut fk("dependencies", "from_key_result_id", "key_results", Cascade))
+                .foreign_key(&mut fk("dependencies", "to_objective_id", "objectives", Cascade))
+                .foreign_key(&mut fk("dependencies", "to_key_result_id", "key_results", Cascade))
                 .foreign_key(&mut fk("dependencies", "created_by_id", "people", SetNull)),
         ),
         tenant_table("audit_events")
@@ -302,9 +240,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in TABLES.iter().rev() {
-            manager
-                .drop_table(Table::drop().table(String::from(*table)).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(String::from(*table)).to_owned()).await?;
         }
         Ok(())
     }

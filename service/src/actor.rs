@@ -62,11 +62,7 @@ pub struct Actor {
 /// An admin token for an organization slug that does not exist yet provisions that
 /// organization (default policy, UTC); any other role gets `UNAUTHENTICATED`, so a
 /// member token cannot conjure up a tenant.
-pub async fn identify(
-    db: &DatabaseConnection,
-    clock: &dyn Clock,
-    identity: &Identity,
-) -> Result<Actor> {
+pub async fn identify(db: &DatabaseConnection, clock: &dyn Clock, identity: &Identity) -> Result<Actor> {
     let organization = match organization_by_slug(db, &identity.org_slug).await? {
         Some(found) => found,
         None if identity.role == OrgRole::Admin => provision(db, clock, &identity.org_slug).await?,
@@ -78,32 +74,16 @@ pub async fn identify(
         }
     };
     let person = find_or_create_person(db, clock, organization.id, identity).await?;
-    Ok(Actor {
-        organization_id: organization.id,
-        person_id: person.id,
-        role: identity.role,
-    })
+    Ok(Actor { organization_id: organization.id, person_id: person.id, role: identity.role })
 }
 
-async fn organization_by_slug(
-    db: &DatabaseConnection,
-    slug: &str,
-) -> Result<Option<organization::Model>> {
-    Ok(organization::Entity::find()
-        .filter(organization::Column::Slug.eq(slug))
-        .one(db)
-        .await?)
+async fn organization_by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<organization::Model>> {
+    Ok(organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await?)
 }
 
-async fn provision(
-    db: &DatabaseConnection,
-    clock: &dyn Clock,
-    slug: &str,
-) -> Result<organization::Model> {
+async fn provision(db: &DatabaseConnection, clock: &dyn Clock, slug: &str) -> Result<organization::Model> {
     if slug.is_empty() || slug.len() > 64 {
-        return Err(Error::Unauthenticated(
-            "the org claim must be 1 to 64 characters".into(),
-        ));
+        return Err(Error::Unauthenticated("the org claim must be 1 to 64 characters".into()));
     }
     let now = clock.now();
     let row = organization::ActiveModel {
@@ -119,16 +99,12 @@ async fn provision(
     };
     // Two first requests can race: the loser's insert does nothing and both read the winner.
     organization::Entity::insert(row)
-        .on_conflict(
-            OnConflict::column(organization::Column::Slug)
-                .do_nothing()
-                .to_owned(),
-        )
+        .on_conflict(OnConflict::column(organization::Column::Slug).do_nothing().to_owned())
         .exec_without_returning(db)
         .await?;
-    organization_by_slug(db, slug).await?.ok_or_else(|| {
-        Error::Unauthenticated(format!("organization {slug:?} could not be created"))
-    })
+    organization_by_slug(db, slug)
+        .await?
+        .ok_or_else(|| Error::Unauthenticated(format!("organization {slug:?} could not be created")))
 }
 
 async fn find_or_create_person(
@@ -158,13 +134,9 @@ async fn find_or_create_person(
     };
     person::Entity::insert(row)
         .on_conflict(
-            OnConflict::columns([person::Column::OrganizationId, person::Column::Subject])
-                .do_nothing()
-                .to_owned(),
+            OnConflict::columns([person::Column::OrganizationId, person::Column::Subject]).do_nothing().to_owned(),
         )
         .exec_without_returning(db)
         .await?;
-    find()
-        .await?
-        .ok_or_else(|| Error::Unauthenticated("the person could not be created".into()))
+    find().await?.ok_or_else(|| Error::Unauthenticated("the person could not be created".into()))
 }

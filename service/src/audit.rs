@@ -31,8 +31,6 @@ pub async fn record(db: &impl ConnectionTrait, change: Change, at: DateTime<Utc>
         after: Set(change.after),
         occurred_at: Set(at),
     };
-    audit_event::Entity::insert(row)
-        .exec_without_returning(db)
-        .await?;
+    audit_event::Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
 }

@@ -3,8 +3,8 @@
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::time::Duration;
 
@@ -47,27 +47,16 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     }
     let db = Database::connect(options)
         .await
-        .map_err(|e| ConnectError::Unreachable {
-            url: redact(url),
-            reason: one_line(&e),
-        })?;
+        .map_err(|e| ConnectError::Unreachable { url: redact(url), reason: one_line(&e) })?;
     // A pool connects lazily on some drivers: prove the database answers now.
-    db.ping().await.map_err(|e| ConnectError::Unreachable {
-        url: redact(url),
-        reason: one_line(&e),
-    })?;
+    db.ping().await.map_err(|e| ConnectError::Unreachable { url: redact(url), reason: one_line(&e) })?;
     Ok(db)
 }
 
 /// Connects and applies every pending migration.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, ConnectError> {
     let db = connect(url).await?;
-    Migrator::up(&db, None)
-        .await
-        .map_err(|e| ConnectError::Migration {
-            url: redact(url),
-            reason: one_line(&e),
-        })?;
+    Migrator::up(&db, None).await.map_err(|e| ConnectError::Migration { url: redact(url), reason: one_line(&e) })?;
     Ok(db)
 }
 
@@ -90,12 +79,7 @@ pub fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let credentials = &url[scheme + 3..at];
             match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}://{}:***{}",
-                    &url[..scheme],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
+                Some(colon) => format!("{}://{}:***{}", &url[..scheme], &credentials[..colon], &url[at..]),
                 None => url.to_owned(),
             }
         }

@@ -3,9 +3,7 @@
 use crate::{Result, audit, db, new_id, progress, scoring};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use entity::*;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::{Timestamp, Uuid};
 
 /// The demo organization's slug.
@@ -15,19 +13,12 @@ pub const ADMIN_SUBJECT: &str = "dana";
 
 /// Loads the demo organization unless it is already there. Returns whether it loaded.
 pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool> {
-    let exists = organization::Entity::find()
-        .filter(organization::Column::Slug.eq(SLUG))
-        .one(db)
-        .await?;
+    let exists = organization::Entity::find().filter(organization::Column::Slug.eq(SLUG)).one(db).await?;
     if exists.is_some() {
         return Ok(false);
     }
     let txn = db::begin_write(db).await?;
-    let mut seed = Seed {
-        db: &txn,
-        org: new_id(),
-        now,
-    };
+    let mut seed = Seed { db: &txn, org: new_id(), now };
     seed.all().await?;
     txn.commit().await?;
     Ok(true)
@@ -65,48 +56,28 @@ impl<C: ConnectionTrait> Seed<'_, C> {
         let sales = self.team("Sales", Some(company)).await?;
         let marketing = self.team("Marketing", Some(company)).await?;
         let product = self.team("Product", Some(company)).await?;
-        self.member(company, dana, TeamRole::Lead, Some("CEO"))
-            .await?;
-        self.member(sales, sam, TeamRole::Lead, Some("Head of Sales"))
-            .await?;
-        self.member(sales, sid, TeamRole::Member, Some("SDR"))
-            .await?;
-        self.member(marketing, maria, TeamRole::Lead, Some("Head of Marketing"))
-            .await?;
-        self.member(product, pat, TeamRole::Lead, Some("Product lead"))
-            .await?;
+        self.member(company, dana, TeamRole::Lead, Some("CEO")).await?;
+        self.member(sales, sam, TeamRole::Lead, Some("Head of Sales")).await?;
+        self.member(sales, sid, TeamRole::Member, Some("SDR")).await?;
+        self.member(marketing, maria, TeamRole::Lead, Some("Head of Marketing")).await?;
+        self.member(product, pat, TeamRole::Lead, Some("Product lead")).await?;
 
         let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
         let year_end = NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap_or(today);
-        let year = self
-            .cycle(&today.year().to_string(), year_start, year_end, None)
-            .await?;
+        let year = self.cycle(&today.year().to_string(), year_start, year_end, None).await?;
         let (q_start, q_end) = quarter_of(today);
         let quarter_name = format!("Q{} {}", today.month0() / 3 + 1, today.year());
-        let quarter = self
-            .cycle(&quarter_name, q_start, q_end, Some(year))
-            .await?;
+        let quarter = self.cycle(&quarter_name, q_start, q_end, Some(year)).await?;
 
-        let goal = Okr {
-            cycle: quarter,
-            driver: ProgressDriver::AlignedObjectives,
-            parent: None,
-        };
-        let company_objective = self
-            .objective(
-                company,
-                "Improve our processes to drive revenue back to positive",
-                goal,
-            )
-            .await?;
+        let goal = Okr { cycle: quarter, driver: ProgressDriver::AlignedObjectives, parent: None };
+        let company_objective =
+            self.objective(company, "Improve our processes to drive revenue back to positive", goal).await?;
         let contributes = Okr {
             cycle: quarter,
             driver: ProgressDriver::KeyResults,
             parent: Some((company_objective, AlignmentKind::Contributes)),
         };
-        let sales_objective = self
-            .objective(sales, "Speed up our sales cycle", contributes)
-            .await?;
+        let sales_objective = self.objective(sales, "Speed up our sales cycle", contributes).await?;
         let lead_time = self
             .key_result(
                 sales_objective,
@@ -129,13 +100,8 @@ impl<C: ConnectionTrait> Seed<'_, C> {
                 Some(sid),
             )
             .await?;
-        let marketing_objective = self
-            .objective(
-                marketing,
-                "Fill the pipeline with qualified leads",
-                contributes,
-            )
-            .await?;
+        let marketing_objective =
+            self.objective(marketing, "Fill the pipeline with qualified leads", contributes).await?;
         let mqls = self
             .key_result(
                 marketing_objective,
@@ -158,17 +124,8 @@ impl<C: ConnectionTrait> Seed<'_, C> {
                 Some(maria),
             )
             .await?;
-        let supports = Okr {
-            parent: Some((company_objective, AlignmentKind::Supports)),
-            ..contributes
-        };
-        let product_objective = self
-            .objective(
-                product,
-                "Make the trial convince buyers on its own",
-                supports,
-            )
-            .await?;
+        let supports = Okr { parent: Some((company_objective, AlignmentKind::Supports)), ..contributes };
+        let product_objective = self.objective(product, "Make the trial convince buyers on its own", supports).await?;
         let activation = self
             .key_result(
                 product_objective,
@@ -183,50 +140,21 @@ impl<C: ConnectionTrait> Seed<'_, C> {
 
         let weeks = ((today - q_start).num_days() / 7).clamp(1, 12) as usize;
         let readings: [(Uuid, Uuid, &[f64]); 4] = [
-            (
-                lead_time,
-                sam,
-                &[
-                    58.0, 55.0, 53.0, 50.0, 48.0, 46.0, 45.0, 43.0, 41.0, 40.0, 38.0, 36.0,
-                ],
-            ),
-            (
-                conversion,
-                sid,
-                &[
-                    31.0, 33.0, 34.0, 36.0, 38.0, 39.0, 41.0, 42.0, 44.0, 45.0, 47.0, 48.0,
-                ],
-            ),
-            (
-                mqls,
-                maria,
-                &[
-                    125.0, 131.0, 128.0, 140.0, 146.0, 150.0, 158.0, 161.0, 166.0, 170.0, 175.0,
-                    180.0,
-                ],
-            ),
-            (
-                activation,
-                pat,
-                &[
-                    26.0, 27.0, 27.5, 29.0, 30.0, 31.0, 31.5, 32.0, 33.0, 34.0, 35.0, 36.0,
-                ],
-            ),
+            (lead_time, sam, &[58.0, 55.0, 53.0, 50.0, 48.0, 46.0, 45.0, 43.0, 41.0, 40.0, 38.0, 36.0]),
+            (conversion, sid, &[31.0, 33.0, 34.0, 36.0, 38.0, 39.0, 41.0, 42.0, 44.0, 45.0, 47.0, 48.0]),
+            (mqls, maria, &[125.0, 131.0, 128.0, 140.0, 146.0, 150.0, 158.0, 161.0, 166.0, 170.0, 175.0, 180.0]),
+            (activation, pat, &[26.0, 27.0, 27.5, 29.0, 30.0, 31.0, 31.5, 32.0, 33.0, 34.0, 35.0, 36.0]),
         ];
         for (key_result, author, values) in readings {
             for (week, value) in values.iter().take(weeks).enumerate() {
-                let at = q_start
-                    .and_hms_opt(9, 0, 0)
-                    .map(|t| t.and_utc())
-                    .unwrap_or(self.now)
+                let at = q_start.and_hms_opt(9, 0, 0).map(|t| t.and_utc()).unwrap_or(self.now)
                     + Duration::weeks(week as i64 + 1);
                 let confidence = if key_result == activation && week + 1 == weeks {
                     Confidence::AtRisk
                 } else {
                     Confidence::OnTrack
                 };
-                self.check_in(key_result, author, *value, confidence, at.min(self.now))
-                    .await?;
+                self.check_in(key_result, author, *value, confidence, at.min(self.now)).await?;
             }
         }
         for objective in [sales_objective, marketing_objective, product_objective] {
@@ -305,13 +233,7 @@ impl<C: ConnectionTrait> Seed<'_, C> {
         Ok(id)
     }
 
-    async fn member(
-        &self,
-        team_id: Uuid,
-        person_id: Uuid,
-        role: TeamRole,
-        title: Option<&str>,
-    ) -> Result<()> {
+    async fn member(&self, team_id: Uuid, person_id: Uuid, role: TeamRole, title: Option<&str>) -> Result<()> {
         membership::Entity::insert(membership::ActiveModel {
             id: Set(new_id()),
             organization_id: Set(self.org),
@@ -426,11 +348,7 @@ impl<C: ConnectionTrait> Seed<'_, C> {
         at: DateTime<Utc>,
     ) -> Result<()> {
         let seconds = at.timestamp().max(0) as u64;
-        let id = Uuid::new_v7(Timestamp::from_unix(
-            uuid::NoContext,
-            seconds,
-            at.timestamp_subsec_nanos(),
-        ));
+        let id = Uuid::new_v7(Timestamp::from_unix(uuid::NoContext, seconds, at.timestamp_subsec_nanos()));
         check_in::Entity::insert(check_in::ActiveModel {
             id: Set(id),
             organization_id: Set(self.org),
@@ -444,10 +362,7 @@ impl<C: ConnectionTrait> Seed<'_, C> {
         })
         .exec_without_returning(self.db)
         .await?;
-        let Some(kr) = key_result::Entity::find_by_id(key_result_id)
-            .one(self.db)
-            .await?
-        else {
+        let Some(kr) = key_result::Entity::find_by_id(key_result_id).one(self.db).await? else {
             return Err(crate::Error::not_found("key result", key_result_id));
         };
         let progress = scoring::key_result_progress(scoring::Measure {
@@ -467,13 +382,7 @@ impl<C: ConnectionTrait> Seed<'_, C> {
         Ok(())
     }
 
-    async fn dependency(
-        &self,
-        from: Uuid,
-        to: Uuid,
-        to_key_result: Option<Uuid>,
-        note: &str,
-    ) -> Result<()> {
+    async fn dependency(&self, from: Uuid, to: Uuid, to_key_result: Option<Uuid>, note: &str) -> Result<()> {
         dependency::Entity::insert(dependency::ActiveModel {
             id: Set(new_id()),
             organization_id: Set(self.org),
@@ -510,13 +419,7 @@ mod tests {
     #[test]
     fn quarters_end_on_their_last_day() {
         let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
-        assert_eq!(
-            quarter_of(d("2026-11-25")),
-            (d("2026-10-01"), d("2026-12-31"))
-        );
-        assert_eq!(
-            quarter_of(d("2027-02-03")),
-            (d("2027-01-01"), d("2027-03-31"))
-        );
+        assert_eq!(quarter_of(d("2026-11-25")), (d("2026-10-01"), d("2026-12-31")));
+        assert_eq!(quarter_of(d("2027-02-03")), (d("2027-01-01"), d("2027-03-31")));
     }
 }

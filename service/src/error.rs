@@ -49,9 +49,6 @@ impl Error {
 
     /// Shorthand for a [`Error::NotFound`] about an id.
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
-        Error::NotFound {
-            entity,
-            id: id.to_string(),
-        }
+        Error::NotFound { entity, id: id.to_string() }
     }
 }

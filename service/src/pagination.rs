@@ -5,8 +5,8 @@
 
 use crate::{Error, Result, tenant::Tenant};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    Select,
 };
 use uuid::Uuid;
 
@@ -36,9 +36,7 @@ impl PageRequest {
     /// The number of rows asked for, checked against [`MAX_PAGE_SIZE`].
     pub fn size(&self) -> Result<u64> {
         if self.first.is_some() && self.last.is_some() {
-            return Err(Error::BadUserInput(
-                "give either `first` or `last`, not both".into(),
-            ));
+            return Err(Error::BadUserInput("give either `first` or `last`, not both".into()));
         }
         let size = self.first.or(self.last).unwrap_or(DEFAULT_PAGE_SIZE);
         if size > MAX_PAGE_SIZE {
@@ -81,17 +79,9 @@ pub async fn paginate<E: Tenant>(
     items.truncate(size as usize);
     if request.backwards() {
         items.reverse();
-        Ok(Page {
-            items,
-            has_previous: more,
-            has_next: request.before.is_some(),
-        })
+        Ok(Page { items, has_previous: more, has_next: request.before.is_some() })
     } else {
-        Ok(Page {
-            items,
-            has_previous: request.after.is_some(),
-            has_next: more,
-        })
+        Ok(Page { items, has_previous: request.after.is_some(), has_next: more })
     }
 }
 
@@ -103,40 +93,23 @@ pub async fn count<E: Tenant>(db: &DatabaseConnection, select: Select<E>) -> Res
 /// Pages through rows already in memory (a nested list loaded in one batch for many
 /// parents), using the same cursor rules as [`paginate`]. `id_of` gives each row's id;
 /// rows must be in the order the client sees them.
-pub fn page_in_memory<T>(
-    rows: Vec<T>,
-    request: PageRequest,
-    id_of: impl Fn(&T) -> Uuid,
-) -> Result<Page<T>> {
+pub fn page_in_memory<T>(rows: Vec<T>, request: PageRequest, id_of: impl Fn(&T) -> Uuid) -> Result<Page<T>> {
     let size = request.size()? as usize;
     let start = match request.after {
-        Some(after) => rows
-            .iter()
-            .position(|r| id_of(r) == after)
-            .map_or(0, |i| i + 1),
+        Some(after) => rows.iter().position(|r| id_of(r) == after).map_or(0, |i| i + 1),
         None => 0,
     };
     let end = match request.before {
-        Some(before) => rows
-            .iter()
-            .position(|r| id_of(r) == before)
-            .unwrap_or(rows.len()),
+        Some(before) => rows.iter().position(|r| id_of(r) == before).unwrap_or(rows.len()),
         None => rows.len(),
     }
     .max(start);
-    let (from, to) = if request.backwards() {
-        (end.saturating_sub(size).max(start), end)
-    } else {
-        (start, (start + size).min(end))
-    };
+    let (from, to) =
+        if request.backwards() { (end.saturating_sub(size).max(start), end) } else { (start, (start + size).min(end)) };
     let has_previous = from > 0;
     let has_next = to < rows.len();
     let items = rows.into_iter().skip(from).take(to - from).collect();
-    Ok(Page {
-        items,
-        has_previous,
-        has_next,
-    })
+    Ok(Page { items, has_previous, has_next })
 }
 
 #[cfg(test)]
@@ -150,47 +123,24 @@ mod tests {
     #[test]
     fn in_memory_pages_forward_and_backward() {
         let rows = ids(5);
-        let first = page_in_memory(
-            rows.clone(),
-            PageRequest {
-                first: Some(2),
-                ..Default::default()
-            },
-            |r| *r,
-        )
-        .unwrap();
+        let first = page_in_memory(rows.clone(), PageRequest { first: Some(2), ..Default::default() }, |r| *r).unwrap();
         assert_eq!(first.items, rows[..2]);
         assert!(first.has_next && !first.has_previous);
         let next = page_in_memory(
             rows.clone(),
-            PageRequest {
-                first: Some(2),
-                after: Some(rows[1]),
-                ..Default::default()
-            },
+            PageRequest { first: Some(2), after: Some(rows[1]), ..Default::default() },
             |r| *r,
         )
         .unwrap();
         assert_eq!(next.items, rows[2..4]);
-        let tail = page_in_memory(
-            rows.clone(),
-            PageRequest {
-                last: Some(2),
-                ..Default::default()
-            },
-            |r| *r,
-        )
-        .unwrap();
+        let tail = page_in_memory(rows.clone(), PageRequest { last: Some(2), ..Default::default() }, |r| *r).unwrap();
         assert_eq!(tail.items, rows[3..]);
         assert!(tail.has_previous && !tail.has_next);
     }
 
     #[test]
     fn oversized_pages_are_refused() {
-        let request = PageRequest {
-            first: Some(MAX_PAGE_SIZE + 1),
-            ..Default::default()
-        };
+        let request = PageRequest { first: Some(MAX_PAGE_SIZE + 1), ..Default::default() };
         assert_eq!(request.size().unwrap_err().code(), "BAD_USER_INPUT");
     }
 }

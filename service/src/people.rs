@@ -7,11 +7,7 @@ use sea_orm::{ColumnTrait, QueryFilter, Select};
 use uuid::Uuid;
 
 /// The memberships of one team, or of one person.
-pub fn memberships(
-    actor: &Actor,
-    team_id: Option<Uuid>,
-    person_id: Option<Uuid>,
-) -> Select<membership::Entity> {
+pub fn memberships(actor: &Actor, team_id: Option<Uuid>, person_id: Option<Uuid>) -> Select<membership::Entity> {
     let mut select = scoped::<membership::Entity>(actor);
     if let Some(team_id) = team_id {
         select = select.filter(membership::Column::TeamId.eq(team_id));

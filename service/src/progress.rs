@@ -4,9 +4,7 @@
 use crate::{Result, scoring};
 use chrono::{DateTime, Utc};
 use entity::{AlignmentKind, ProgressDriver, key_result, objective};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -50,11 +48,7 @@ async fn compute(db: &impl ConnectionTrait, objective: &objective::Model) -> Res
             .filter(key_result::Column::ArchivedAt.is_null())
             .all(db)
             .await?;
-        Ok::<_, crate::Error>(
-            rows.into_iter()
-                .map(|kr| (kr.progress, kr.weight))
-                .collect::<Vec<_>>(),
-        )
+        Ok::<_, crate::Error>(rows.into_iter().map(|kr| (kr.progress, kr.weight)).collect::<Vec<_>>())
     };
     let contributors = || async {
         let rows = objective::Entity::find()
@@ -64,11 +58,7 @@ async fn compute(db: &impl ConnectionTrait, objective: &objective::Model) -> Res
             .filter(objective::Column::ArchivedAt.is_null())
             .all(db)
             .await?;
-        Ok::<_, crate::Error>(
-            rows.into_iter()
-                .map(|child| (child.progress, 1.0))
-                .collect::<Vec<_>>(),
-        )
+        Ok::<_, crate::Error>(rows.into_iter().map(|child| (child.progress, 1.0)).collect::<Vec<_>>())
     };
     let items = match objective.progress_driver {
         ProgressDriver::KeyResults => key_results().await?,

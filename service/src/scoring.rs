@@ -32,11 +32,7 @@ pub fn key_result_progress(m: Measure) -> f64 {
     match m.kind {
         KeyResultKind::Increase | KeyResultKind::Decrease => {
             let span = m.target - m.start;
-            if span == 0.0 {
-                0.0
-            } else {
-                ((m.current - m.start) / span).clamp(0.0, 1.0)
-            }
+            if span == 0.0 { 0.0 } else { ((m.current - m.start) / span).clamp(0.0, 1.0) }
         }
         KeyResultKind::Milestone => {
             if m.current >= 1.0 {
@@ -67,9 +63,7 @@ pub fn key_result_progress(m: Measure) -> f64 {
 pub fn weighted_average(items: impl IntoIterator<Item = (f64, f64)>) -> f64 {
     let (sum, weights) = items
         .into_iter()
-        .fold((0.0, 0.0), |(sum, weights), (progress, weight)| {
-            (sum + progress * weight, weights + weight)
-        });
+        .fold((0.0, 0.0), |(sum, weights), (progress, weight)| (sum + progress * weight, weights + weight));
     if weights > 0.0 { sum / weights } else { 0.0 }
 }
 
@@ -77,10 +71,7 @@ pub fn weighted_average(items: impl IntoIterator<Item = (f64, f64)>) -> f64 {
 /// `starts_on` to the end of `ends_on` (inclusive), in UTC.
 pub fn elapsed_fraction(starts_on: NaiveDate, ends_on: NaiveDate, now: DateTime<Utc>) -> f64 {
     let start = starts_on.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-    let end = ends_on
-        .succ_opt()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc());
+    let end = ends_on.succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc());
     let (Some(start), Some(end)) = (start, end) else {
         return 1.0;
     };
@@ -121,12 +112,7 @@ mod tests {
     use super::*;
 
     fn measure(kind: KeyResultKind, start: f64, target: f64, current: f64) -> f64 {
-        key_result_progress(Measure {
-            kind,
-            start,
-            target,
-            current,
-        })
+        key_result_progress(Measure { kind, start, target, current })
     }
 
     #[test]
@@ -140,10 +126,7 @@ mod tests {
     fn milestones_and_thresholds_are_all_or_nothing() {
         assert_eq!(measure(KeyResultKind::Milestone, 0.0, 1.0, 0.0), 0.0);
         assert_eq!(measure(KeyResultKind::Milestone, 0.0, 1.0, 1.0), 1.0);
-        assert_eq!(
-            measure(KeyResultKind::MaintainAtLeast, 0.0, 99.0, 99.5),
-            1.0
-        );
+        assert_eq!(measure(KeyResultKind::MaintainAtLeast, 0.0, 99.0, 99.5), 1.0);
         assert_eq!(measure(KeyResultKind::MaintainAtMost, 0.0, 2.0, 2.5), 0.0);
     }
 

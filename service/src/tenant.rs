@@ -47,22 +47,12 @@ tenant!(audit_event, "audit event");
 
 /// Every row of `E` in the actor's organization, oldest first.
 pub fn scoped<E: Tenant>(actor: &Actor) -> Select<E> {
-    E::find()
-        .filter(E::ORG.eq(actor.organization_id))
-        .order_by_asc(E::ID)
+    E::find().filter(E::ORG.eq(actor.organization_id)).order_by_asc(E::ID)
 }
 
 /// One row by id, or NOT_FOUND.
-pub async fn get<E: Tenant>(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<E::Model> {
-    scoped::<E>(actor)
-        .filter(E::ID.eq(id))
-        .one(db)
-        .await?
-        .ok_or_else(|| crate::Error::not_found(E::NAME, id))
+pub async fn get<E: Tenant>(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<E::Model> {
+    scoped::<E>(actor).filter(E::ID.eq(id)).one(db).await?.ok_or_else(|| crate::Error::not_found(E::NAME, id))
 }
 
 /// The rows with these ids, keyed by id; unknown and foreign ids are simply absent.
@@ -71,10 +61,7 @@ pub async fn by_ids<E: Tenant>(
     actor: &Actor,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, E::Model>> {
-    let rows = scoped::<E>(actor)
-        .filter(E::ID.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
+    let rows = scoped::<E>(actor).filter(E::ID.is_in(ids.iter().copied())).all(db).await?;
     Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
 }
 

@@ -1,1 +1,10 @@
+//! End-to-end tests: the real server on a free port, spoken to over HTTP. They run on
+//! SQLite by default and on PostgreSQL when `TRELLIS_TEST_DATABASE_URL` is set.
 
+mod auth;
+mod demo;
+mod http;
+mod limits;
+mod pagination;
+mod schema;
+mod tenancy;

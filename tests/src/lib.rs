@@ -1,1 +1,218 @@
-//! placeholder
+//! The end-to-end test harness: [`TestApp`] starts the real server on a free port
+//! against a fresh, really-migrated database and speaks GraphQL to it over HTTP.
+//!
+//! The database is SQLite (a temporary file) unless `TRELLIS_TEST_DATABASE_URL` points
+//! at a PostgreSQL server (e.g. `postgres://postgres@127.0.0.1:5432/postgres`); then each
+//! app gets its own throwaway database there, dropped when the app is dropped.
+
+use api::app::{Application, ServerSettings};
+use api::auth::{TokenRequest, mint};
+use api::config::{Limits, Secret};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use service::{Clock, OrgRole, SystemClock};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+pub use reqwest::StatusCode;
+
+/// The secret every test app verifies tokens with.
+pub const SECRET: &str = "end-to-end-test-secret-0123456789";
+
+/// Which database the tests run on, from `TRELLIS_TEST_DATABASE_URL`.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("TRELLIS_TEST_DATABASE_URL").ok().filter(|url| url.starts_with("postgres"))
+}
+
+/// A fresh database, removed when dropped.
+pub struct TestDatabase {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteFile(std::path::PathBuf),
+    PostgresDatabase { admin_url: String, name: String },
+}
+
+impl TestDatabase {
+    /// A new empty database on the configured backend.
+    pub async fn create() -> anyhow::Result<Self> {
+        let name = format!("trellis_test_{}", uuid::Uuid::now_v7().simple());
+        match postgres_admin_url() {
+            Some(admin_url) => {
+                let admin = Database::connect(&admin_url).await?;
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+                admin.close().await?;
+                let url = replace_database(&admin_url, &name);
+                Ok(TestDatabase { url, cleanup: Cleanup::PostgresDatabase { admin_url, name } })
+            }
+            None => {
+                let path = std::env::temp_dir().join(format!("{name}.db"));
+                Ok(TestDatabase { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::SqliteFile(path) })
+            }
+        }
+    }
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let base = base.rsplit_once('/').map_or(base, |(head, _)| head);
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::SqliteFile(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _gone = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::PostgresDatabase { admin_url, name } => {
+                let (admin_url, name) = (admin_url.clone(), name.clone());
+                // Drop runs inside the test's runtime: drop the database from a thread of its own.
+                let dropped = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+                    runtime.block_on(async {
+                        let admin = Database::connect(&admin_url).await?;
+                        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+                        admin.close().await?;
+                        anyhow::Ok(())
+                    })
+                })
+                .join();
+                if !matches!(dropped, Ok(Ok(()))) {
+                    eprintln!("could not drop test database {}", self.url);
+                }
+            }
+        }
+    }
+}
+
+/// Options for [`TestApp::start`].
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub demo: bool,
+    pub limits: Option<Limits>,
+}
+
+/// A running Trellis on a free port.
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub db: sea_orm::DatabaseConnection,
+    stop: Option<oneshot::Sender<()>>,
+    // Declared last: the database goes after the server is told to stop.
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    /// A server on an empty database.
+    pub async fn spawn() -> Self {
+        Self::start(Options::default(), Arc::new(SystemClock)).await
+    }
+
+    /// A server with the demo organization loaded.
+    pub async fn spawn_demo() -> Self {
+        Self::start(Options { demo: true, ..Options::default() }, Arc::new(SystemClock)).await
+    }
+
+    /// A server with `options` and `clock`; panics when it cannot start, which fails the test.
+    pub async fn start(options: Options, clock: Arc<dyn Clock>) -> Self {
+        let database = TestDatabase::create().await.expect("create a test database");
+        let settings = ServerSettings {
+            database_url: database.url.clone(),
+            listen: "127.0.0.1:0".parse().expect("a socket address"),
+            jwt_secret: Secret::new(SECRET),
+            demo: options.demo,
+            limits: options.limits.unwrap_or_default(),
+        };
+        let app = Application::build(&settings, clock).await.expect("start the server");
+        let addr = app.local_addr().expect("bound address");
+        let db = app.db().clone();
+        let (stop, stopped) = oneshot::channel();
+        tokio::spawn(app.run_until(async move {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client"),
+            db,
+            stop: Some(stop),
+            _database: database,
+        }
+    }
+
+    /// A token for `sub` in `org` with `role`, valid for an hour.
+    pub fn token(&self, org: &str, sub: &str, role: OrgRole) -> String {
+        token(org, sub, role, Duration::from_secs(3600))
+    }
+
+    /// The demo's admin (Dana, the CEO of Company X).
+    pub fn demo_admin(&self) -> String {
+        self.token(service::demo::SLUG, service::demo::ADMIN_SUBJECT, OrgRole::Admin)
+    }
+
+    /// POSTs a GraphQL request with `token` and returns the status and the JSON body.
+    pub async fn graphql(&self, token: &str, query: &str, variables: Value) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .post(format!("{}/graphql", self.base))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request reaches the server");
+        let status = response.status();
+        (status, response.json().await.expect("a JSON body"))
+    }
+
+    /// Like [`TestApp::graphql`], but expects no errors and returns `data`.
+    pub async fn data(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.graphql(token, query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A token signed with [`SECRET`].
+pub fn token(org: &str, sub: &str, role: OrgRole, ttl: Duration) -> String {
+    let request = TokenRequest { org, sub, role, ttl, email: None, name: None };
+    mint(&Secret::new(SECRET), &request).expect("sign a token")
+}
+
+/// The first error's `extensions.code` of a response body.
+pub fn error_code(body: &Value) -> &str {
+    body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<no code>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::replace_database;
+
+    #[test]
+    fn test_databases_replace_the_admin_database_name() {
+        assert_eq!(
+            replace_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            replace_database("postgres://p@h/postgres?sslmode=disable", "t1"),
+            "postgres://p@h/t1?sslmode=disable"
+        );
+    }
+}

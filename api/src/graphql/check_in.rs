@@ -31,21 +31,9 @@ impl CheckIn {
         self.0.recorded_at
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Ok(scope(ctx)?
-            .loaders
-            .people
-            .load_one(self.0.author_id)
-            .await
-            .gql()?
-            .map(Person))
+        Ok(scope(ctx)?.loaders.people.load_one(self.0.author_id).await.gql()?.map(Person))
     }
     async fn key_result(&self, ctx: &Context<'_>) -> Result<Option<KeyResult>> {
-        Ok(scope(ctx)?
-            .loaders
-            .key_results
-            .load_one(self.0.key_result_id)
-            .await
-            .gql()?
-            .map(KeyResult))
+        Ok(scope(ctx)?.loaders.key_results.load_one(self.0.key_result_id).await.gql()?.map(KeyResult))
     }
 }

@@ -47,27 +47,13 @@ pub struct PageArgs {
 
 impl PageArgs {
     /// Collects the four Relay arguments.
-    pub fn new(
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-    ) -> Self {
-        PageArgs {
-            first,
-            after,
-            last,
-            before,
-        }
+    pub fn new(first: Option<i32>, after: Option<String>, last: Option<i32>, before: Option<String>) -> Self {
+        PageArgs { first, after, last, before }
     }
 
     /// The page size the query costs, for complexity.
     pub fn cost(first: Option<i32>, last: Option<i32>) -> usize {
-        first
-            .or(last)
-            .map_or(pagination::DEFAULT_PAGE_SIZE as usize, |n| {
-                n.max(0) as usize
-            })
+        first.or(last).map_or(pagination::DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize)
     }
 
     /// Decodes cursors of `kind` and checks the sizes.
@@ -77,9 +63,7 @@ impl PageArgs {
             n => Ok(n.map(|n| n as u64)),
         };
         let cursor = |c: &Option<String>| -> Result<Option<Uuid>> {
-            c.as_ref()
-                .map(|c| ids::expect(kind, &async_graphql::ID(c.clone())))
-                .transpose()
+            c.as_ref().map(|c| ids::expect(kind, &async_graphql::ID(c.clone()))).transpose()
         };
         let request = PageRequest {
             first: size(self.first, "first")?,
@@ -92,23 +76,13 @@ impl PageArgs {
     }
 }
 
-fn build<M, N>(
-    page: Page<M>,
-    kind: Kind,
-    id_of: impl Fn(&M) -> Uuid,
-    node: impl Fn(M) -> N,
-    totals: Totals,
-) -> Conn<N>
+fn build<M, N>(page: Page<M>, kind: Kind, id_of: impl Fn(&M) -> Uuid, node: impl Fn(M) -> N, totals: Totals) -> Conn<N>
 where
     N: async_graphql::OutputType,
 {
-    let mut connection =
-        Connection::with_additional_fields(page.has_previous, page.has_next, totals);
-    connection.edges = page
-        .items
-        .into_iter()
-        .map(|item| Edge::new(ids::encode(kind, id_of(&item)).0, node(item)))
-        .collect();
+    let mut connection = Connection::with_additional_fields(page.has_previous, page.has_next, totals);
+    connection.edges =
+        page.items.into_iter().map(|item| Edge::new(ids::encode(kind, id_of(&item)).0, node(item))).collect();
     connection
 }
 
@@ -125,22 +99,14 @@ where
     N: async_graphql::OutputType,
 {
     let request = args.request(kind)?;
-    let page = pagination::paginate(db, select.clone(), request)
-        .await
-        .gql()?;
+    let page = pagination::paginate(db, select.clone(), request).await.gql()?;
     let db = db.clone();
     let counter: Counter = Arc::new(move || {
         let db = db.clone();
         let select = select.clone();
         Box::pin(async move { pagination::count(&db, select).await })
     });
-    Ok(build(
-        page,
-        kind,
-        E::id_of,
-        node,
-        Totals(Totals_::Lazy(counter)),
-    ))
+    Ok(build(page, kind, E::id_of, node, Totals(Totals_::Lazy(counter))))
 }
 
 /// A nested list whose rows were batch-loaded for many parents at once.
@@ -156,11 +122,5 @@ where
 {
     let total = rows.len() as u64;
     let page = pagination::page_in_memory(rows, args.request(kind)?, id_of).gql()?;
-    Ok(build(
-        page,
-        kind,
-        id_of,
-        node,
-        Totals(Totals_::Known(total)),
-    ))
+    Ok(build(page, kind, id_of, node, Totals(Totals_::Known(total))))
 }

@@ -32,10 +32,5 @@ pub struct Scope<'a> {
 pub fn scope<'a>(ctx: &Context<'a>) -> async_graphql::Result<Scope<'a>> {
     let app = ctx.data::<AppData>()?;
     let request = ctx.data::<RequestData>()?;
-    Ok(Scope {
-        db: &app.db,
-        clock: app.clock.as_ref(),
-        actor: &request.actor,
-        loaders: &request.loaders,
-    })
+    Ok(Scope { db: &app.db, clock: app.clock.as_ref(), actor: &request.actor, loaders: &request.loaders })
 }

@@ -35,21 +35,11 @@ impl Cycle {
         let Some(parent) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(scope(ctx)?
-            .loaders
-            .cycles
-            .load_one(parent)
-            .await
-            .gql()?
-            .map(Cycle))
+        Ok(scope(ctx)?.loaders.cycles.load_one(parent).await.gql()?.map(Cycle))
     }
     /// How much of the cycle has passed, 0–1.
     async fn elapsed(&self, ctx: &Context<'_>) -> Result<f64> {
-        Ok(scoring::elapsed_fraction(
-            self.0.starts_on,
-            self.0.ends_on,
-            scope(ctx)?.clock.now(),
-        ))
+        Ok(scoring::elapsed_fraction(self.0.starts_on, self.0.ends_on, scope(ctx)?.clock.now()))
     }
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at

@@ -15,24 +15,12 @@ use uuid::Uuid;
 pub struct Dependency(pub dependency::Model);
 
 async fn objective(ctx: &Context<'_>, id: Uuid) -> Result<Option<Objective>> {
-    Ok(scope(ctx)?
-        .loaders
-        .objectives
-        .load_one(id)
-        .await
-        .gql()?
-        .map(Objective))
+    Ok(scope(ctx)?.loaders.objectives.load_one(id).await.gql()?.map(Objective))
 }
 
 async fn key_result(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<KeyResult>> {
     let Some(id) = id else { return Ok(None) };
-    Ok(scope(ctx)?
-        .loaders
-        .key_results
-        .load_one(id)
-        .await
-        .gql()?
-        .map(KeyResult))
+    Ok(scope(ctx)?.loaders.key_results.load_one(id).await.gql()?.map(KeyResult))
 }
 
 #[Object]

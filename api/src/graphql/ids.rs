@@ -68,12 +68,9 @@ pub fn decode(id: &str) -> Option<(Kind, Uuid)> {
 pub fn expect(kind: Kind, id: &ID) -> async_graphql::Result<Uuid> {
     match decode(id) {
         Some((found, uuid)) if found == kind => Ok(uuid),
-        Some((found, _)) => Err(bad_input(format!(
-            "{:?} is a {} id where a {} id is expected",
-            id.as_str(),
-            found.name(),
-            kind.name()
-        ))),
+        Some((found, _)) => {
+            Err(bad_input(format!("{:?} is a {} id where a {} id is expected", id.as_str(), found.name(), kind.name())))
+        }
         None => Err(bad_input(format!("{:?} is not a Trellis id", id.as_str()))),
     }
 }

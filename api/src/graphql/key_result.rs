@@ -59,13 +59,7 @@ impl KeyResult {
     }
     async fn expected_progress(&self, ctx: &Context<'_>) -> Result<f64> {
         let s = scope(ctx)?;
-        let Some(objective) = s
-            .loaders
-            .objectives
-            .load_one(self.0.objective_id)
-            .await
-            .gql()?
-        else {
+        let Some(objective) = s.loaders.objectives.load_one(self.0.objective_id).await.gql()? else {
             return Ok(0.0);
         };
         expected_progress(&s, objective.cycle_id).await
@@ -84,26 +78,14 @@ impl KeyResult {
         self.0.last_check_in_at
     }
     async fn objective(&self, ctx: &Context<'_>) -> Result<Option<Objective>> {
-        Ok(scope(ctx)?
-            .loaders
-            .objectives
-            .load_one(self.0.objective_id)
-            .await
-            .gql()?
-            .map(Objective))
+        Ok(scope(ctx)?.loaders.objectives.load_one(self.0.objective_id).await.gql()?.map(Objective))
     }
     /// The team member who drives this key result.
     async fn driver(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         let Some(driver) = self.0.driver_id else {
             return Ok(None);
         };
-        Ok(scope(ctx)?
-            .loaders
-            .people
-            .load_one(driver)
-            .await
-            .gql()?
-            .map(Person))
+        Ok(scope(ctx)?.loaders.people.load_one(driver).await.gql()?.map(Person))
     }
     /// Check-ins, newest first.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
@@ -115,21 +97,9 @@ impl KeyResult {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<CheckIn>> {
-        let mut rows = scope(ctx)?
-            .loaders
-            .check_ins_of_key_result
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
+        let mut rows = scope(ctx)?.loaders.check_ins_of_key_result.load_one(self.0.id).await.gql()?.unwrap_or_default();
         rows.sort_by(|a, b| (b.recorded_at, b.id).cmp(&(a.recorded_at, a.id)));
-        from_rows(
-            rows,
-            &PageArgs::new(first, after, last, before),
-            Kind::CheckIn,
-            |c| c.id,
-            CheckIn,
-        )
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::CheckIn, |c| c.id, CheckIn)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

@@ -24,11 +24,7 @@ pub struct ById<E: Tenant> {
 
 impl<E: Tenant> ById<E> {
     fn new(db: &DatabaseConnection, actor: &Actor) -> Self {
-        ById {
-            db: db.clone(),
-            actor: actor.clone(),
-            _entity: std::marker::PhantomData,
-        }
+        ById { db: db.clone(), actor: actor.clone(), _entity: std::marker::PhantomData }
     }
 }
 
@@ -40,9 +36,7 @@ where
     type Error = Arc<service::Error>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, Self::Error> {
-        by_ids::<E>(&self.db, &self.actor, keys)
-            .await
-            .map_err(Arc::new)
+        by_ids::<E>(&self.db, &self.actor, keys).await.map_err(Arc::new)
     }
 }
 
@@ -65,13 +59,7 @@ impl<E: Tenant> Children<E> {
         parent_of: fn(&E::Model) -> Option<Uuid>,
         live_only: Option<E::Column>,
     ) -> Self {
-        Children {
-            db: db.clone(),
-            actor: actor.clone(),
-            parent,
-            parent_of,
-            live_only,
-        }
+        Children { db: db.clone(), actor: actor.clone(), parent, parent_of, live_only }
     }
 }
 

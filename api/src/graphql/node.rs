@@ -39,40 +39,16 @@ pub async fn resolve(s: &Scope<'_>, id: &ID) -> Result<Option<Node>> {
     let l = s.loaders;
     Ok(match kind {
         Kind::Organization => organization(s, uuid).await?,
-        Kind::Person => l
-            .people
-            .load_one(uuid)
-            .await
-            .gql()?
-            .map(|m| Node::Person(Person(m))),
-        Kind::Team => l
-            .teams
-            .load_one(uuid)
-            .await
-            .gql()?
-            .map(|m| Node::Team(Team(m))),
-        Kind::Cycle => l
-            .cycles
-            .load_one(uuid)
-            .await
-            .gql()?
-            .map(|m| Node::Cycle(Cycle(m))),
-        Kind::Objective => l
-            .objectives
-            .load_one(uuid)
-            .await
-            .gql()?
-            .map(|m| Node::Objective(Objective(m))),
-        Kind::KeyResult => l
-            .key_results
-            .load_one(uuid)
-            .await
-            .gql()?
-            .map(|m| Node::KeyResult(KeyResult(m))),
+        Kind::Person => l.people.load_one(uuid).await.gql()?.map(|m| Node::Person(Person(m))),
+        Kind::Team => l.teams.load_one(uuid).await.gql()?.map(|m| Node::Team(Team(m))),
+        Kind::Cycle => l.cycles.load_one(uuid).await.gql()?.map(|m| Node::Cycle(Cycle(m))),
+        Kind::Objective => l.objectives.load_one(uuid).await.gql()?.map(|m| Node::Objective(Objective(m))),
+        Kind::KeyResult => l.key_results.load_one(uuid).await.gql()?.map(|m| Node::KeyResult(KeyResult(m))),
         Kind::Membership => found(tenant::get::<membership::Entity>(s.db, s.actor, uuid).await)?
             .map(|m| Node::Membership(Membership(m))),
-        Kind::CheckIn => found(tenant::get::<check_in::Entity>(s.db, s.actor, uuid).await)?
-            .map(|m| Node::CheckIn(CheckIn(m))),
+        Kind::CheckIn => {
+            found(tenant::get::<check_in::Entity>(s.db, s.actor, uuid).await)?.map(|m| Node::CheckIn(CheckIn(m)))
+        }
         Kind::Dependency => found(tenant::get::<dependency::Entity>(s.db, s.actor, uuid).await)?
             .map(|m| Node::Dependency(Dependency(m))),
     })

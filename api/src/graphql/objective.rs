@@ -20,23 +20,13 @@ pub struct Objective(pub objective::Model);
 /// The expected progress now for an objective in `cycle_id`; 0 when the cycle is gone.
 pub async fn expected_progress(s: &Scope<'_>, cycle_id: uuid::Uuid) -> Result<f64> {
     let cycle = s.loaders.cycles.load_one(cycle_id).await.gql()?;
-    Ok(cycle.map_or(0.0, |c| {
-        scoring::expected_progress(scoring::elapsed_fraction(
-            c.starts_on,
-            c.ends_on,
-            s.clock.now(),
-        ))
-    }))
+    Ok(cycle
+        .map_or(0.0, |c| scoring::expected_progress(scoring::elapsed_fraction(c.starts_on, c.ends_on, s.clock.now()))))
 }
 
 impl Objective {
     async fn key_result_rows(&self, s: &Scope<'_>) -> Result<Vec<key_result::Model>> {
-        Ok(s.loaders
-            .key_results_of_objective
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default())
+        Ok(s.loaders.key_results_of_objective.load_one(self.0.id).await.gql()?.unwrap_or_default())
     }
 }
 
@@ -56,48 +46,24 @@ impl Objective {
     }
     /// The team that owns this objective.
     async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
-        Ok(scope(ctx)?
-            .loaders
-            .teams
-            .load_one(self.0.team_id)
-            .await
-            .gql()?
-            .map(Team))
+        Ok(scope(ctx)?.loaders.teams.load_one(self.0.team_id).await.gql()?.map(Team))
     }
     async fn cycle(&self, ctx: &Context<'_>) -> Result<Option<Cycle>> {
-        Ok(scope(ctx)?
-            .loaders
-            .cycles
-            .load_one(self.0.cycle_id)
-            .await
-            .gql()?
-            .map(Cycle))
+        Ok(scope(ctx)?.loaders.cycles.load_one(self.0.cycle_id).await.gql()?.map(Cycle))
     }
     /// The objective this one aligns to (directly, or through one of its key results).
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Objective>> {
         let Some(parent) = self.0.parent_objective_id else {
             return Ok(None);
         };
-        Ok(scope(ctx)?
-            .loaders
-            .objectives
-            .load_one(parent)
-            .await
-            .gql()?
-            .map(Objective))
+        Ok(scope(ctx)?.loaders.objectives.load_one(parent).await.gql()?.map(Objective))
     }
     /// The key result this objective aligns to, when it aligns to one.
     async fn parent_key_result(&self, ctx: &Context<'_>) -> Result<Option<KeyResult>> {
         let Some(parent) = self.0.parent_key_result_id else {
             return Ok(None);
         };
-        Ok(scope(ctx)?
-            .loaders
-            .key_results
-            .load_one(parent)
-            .await
-            .gql()?
-            .map(KeyResult))
+        Ok(scope(ctx)?.loaders.key_results.load_one(parent).await.gql()?.map(KeyResult))
     }
     /// CONTRIBUTES (counts in the parent's rollup) or SUPPORTS; none without a parent.
     async fn alignment(&self) -> Option<AlignmentKind> {
@@ -119,13 +85,8 @@ impl Objective {
         let s = scope(ctx)?;
         let expected = expected_progress(&s, self.0.cycle_id).await?;
         let key_results = self.key_result_rows(&s).await?;
-        let weakest = key_results
-            .iter()
-            .map(|kr| key_result_status(kr, expected))
-            .min();
-        Ok(weakest
-            .unwrap_or_else(|| scoring::status(self.0.progress, expected, None))
-            .into())
+        let weakest = key_results.iter().map(|kr| key_result_status(kr, expected)).min();
+        Ok(weakest.unwrap_or_else(|| scoring::status(self.0.progress, expected, None)).into())
     }
     /// Progress frozen when the objective's cycle closed.
     async fn final_score(&self) -> Option<f64> {
@@ -136,21 +97,11 @@ impl Objective {
     }
     /// Check-ins recorded on all its key results.
     async fn check_in_count(&self, ctx: &Context<'_>) -> Result<i32> {
-        Ok(self
-            .key_result_rows(&scope(ctx)?)
-            .await?
-            .iter()
-            .map(|kr| kr.check_in_count)
-            .sum())
+        Ok(self.key_result_rows(&scope(ctx)?).await?.iter().map(|kr| kr.check_in_count).sum())
     }
     /// The latest check-in on any of its key results.
     async fn last_check_in_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
-        Ok(self
-            .key_result_rows(&scope(ctx)?)
-            .await?
-            .iter()
-            .filter_map(|kr| kr.last_check_in_at)
-            .max())
+        Ok(self.key_result_rows(&scope(ctx)?).await?.iter().filter_map(|kr| kr.last_check_in_at).max())
     }
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     async fn key_results(
@@ -162,13 +113,7 @@ impl Objective {
         before: Option<String>,
     ) -> Result<Conn<KeyResult>> {
         let rows = self.key_result_rows(&scope(ctx)?).await?;
-        from_rows(
-            rows,
-            &PageArgs::new(first, after, last, before),
-            Kind::KeyResult,
-            |k| k.id,
-            KeyResult,
-        )
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::KeyResult, |k| k.id, KeyResult)
     }
     /// The objectives aligned to this one (directly or through its key results).
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
@@ -180,20 +125,8 @@ impl Objective {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<Objective>> {
-        let rows = scope(ctx)?
-            .loaders
-            .aligned_objectives
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
-        from_rows(
-            rows,
-            &PageArgs::new(first, after, last, before),
-            Kind::Objective,
-            |o| o.id,
-            Objective,
-        )
+        let rows = scope(ctx)?.loaders.aligned_objectives.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Objective, |o| o.id, Objective)
     }
     /// What this objective needs from other teams.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
@@ -205,20 +138,8 @@ impl Objective {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<Dependency>> {
-        let rows = scope(ctx)?
-            .loaders
-            .dependencies_from
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
-        from_rows(
-            rows,
-            &PageArgs::new(first, after, last, before),
-            Kind::Dependency,
-            |d| d.id,
-            Dependency,
-        )
+        let rows = scope(ctx)?.loaders.dependencies_from.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Dependency, |d| d.id, Dependency)
     }
     /// What other teams need from this objective.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
@@ -230,20 +151,8 @@ impl Objective {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<Dependency>> {
-        let rows = scope(ctx)?
-            .loaders
-            .dependencies_to
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
-        from_rows(
-            rows,
-            &PageArgs::new(first, after, last, before),
-            Kind::Dependency,
-            |d| d.id,
-            Dependency,
-        )
+        let rows = scope(ctx)?.loaders.dependencies_to.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Dependency, |d| d.id, Dependency)
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

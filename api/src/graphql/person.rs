@@ -37,20 +37,8 @@ impl Person {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<Membership>> {
-        let rows = scope(ctx)?
-            .loaders
-            .memberships_of_person
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
-        from_rows(
-            rows,
-            &PageArgs::new(first, after, last, before),
-            Kind::Membership,
-            |m| m.id,
-            Membership,
-        )
+        let rows = scope(ctx)?.loaders.memberships_of_person.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Membership, |m| m.id, Membership)
     }
 }
 
@@ -70,21 +58,9 @@ impl Membership {
         self.0.title.as_deref()
     }
     async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
-        Ok(scope(ctx)?
-            .loaders
-            .teams
-            .load_one(self.0.team_id)
-            .await
-            .gql()?
-            .map(Team))
+        Ok(scope(ctx)?.loaders.teams.load_one(self.0.team_id).await.gql()?.map(Team))
     }
     async fn person(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
-        Ok(scope(ctx)?
-            .loaders
-            .people
-            .load_one(self.0.person_id)
-            .await
-            .gql()?
-            .map(Person))
+        Ok(scope(ctx)?.loaders.people.load_one(self.0.person_id).await.gql()?.map(Person))
     }
 }

@@ -38,9 +38,7 @@ impl Viewer {
     }
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
         let s = scope(ctx)?;
-        Ok(Organization(
-            service::organizations::current(s.db, s.actor).await.gql()?,
-        ))
+        Ok(Organization(service::organizations::current(s.db, s.actor).await.gql()?))
     }
 }
 
@@ -63,16 +61,8 @@ impl ObjectiveFilter {
             None => None,
         };
         Ok(ServiceObjectiveFilter {
-            cycle_id: self
-                .cycle_id
-                .as_ref()
-                .map(|id| expect(Kind::Cycle, id))
-                .transpose()?,
-            team_id: self
-                .team_id
-                .as_ref()
-                .map(|id| expect(Kind::Team, id))
-                .transpose()?,
+            cycle_id: self.cycle_id.as_ref().map(|id| expect(Kind::Cycle, id)).transpose()?,
+            team_id: self.team_id.as_ref().map(|id| expect(Kind::Team, id)).transpose()?,
             state: self.state.map(Into::into),
             aligned_to_id,
             search: self.search,
@@ -96,9 +86,7 @@ impl Query {
     #[graphql(complexity = "ids.len() * child_complexity")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_PAGE_SIZE as usize {
-            return Err(bad_input(format!(
-                "ask for at most {MAX_PAGE_SIZE} ids at once"
-            )));
+            return Err(bad_input(format!("ask for at most {MAX_PAGE_SIZE} ids at once")));
         }
         let s = scope(ctx)?;
         let lookups = ids.iter().map(|id| resolve(&s, id));
@@ -109,25 +97,15 @@ impl Query {
         let s = scope(ctx)?;
         let person = s.loaders.people.load_one(s.actor.person_id).await.gql()?;
         let person = required(person, "person", &ID::from(s.actor.person_id.to_string()))?;
-        Ok(Viewer {
-            person,
-            role: s.actor.role.into(),
-        })
+        Ok(Viewer { person, role: s.actor.role.into() })
     }
     /// The caller's organization, with its policy.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
         let s = scope(ctx)?;
-        Ok(Organization(
-            service::organizations::current(s.db, s.actor).await.gql()?,
-        ))
+        Ok(Organization(service::organizations::current(s.db, s.actor).await.gql()?))
     }
     async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
-        let loaded = scope(ctx)?
-            .loaders
-            .teams
-            .load_one(expect(Kind::Team, &id)?)
-            .await
-            .gql()?;
+        let loaded = scope(ctx)?.loaders.teams.load_one(expect(Kind::Team, &id)?).await.gql()?;
         required(loaded.map(Team), "team", &id)
     }
     /// Teams, oldest first: all, the children of one team, or the roots.
@@ -152,22 +130,10 @@ impl Query {
             include_archived: false,
         };
         let select = service::teams::query(s.actor, &filter);
-        from_query(
-            s.db,
-            select,
-            &PageArgs::new(first, after, last, before),
-            Kind::Team,
-            Team,
-        )
-        .await
+        from_query(s.db, select, &PageArgs::new(first, after, last, before), Kind::Team, Team).await
     }
     async fn cycle(&self, ctx: &Context<'_>, id: ID) -> Result<Cycle> {
-        let loaded = scope(ctx)?
-            .loaders
-            .cycles
-            .load_one(expect(Kind::Cycle, &id)?)
-            .await
-            .gql()?;
+        let loaded = scope(ctx)?.loaders.cycles.load_one(expect(Kind::Cycle, &id)?).await.gql()?;
         required(loaded.map(Cycle), "cycle", &id)
     }
     /// Cycles, oldest first, optionally in one state.
@@ -183,22 +149,10 @@ impl Query {
     ) -> Result<Conn<Cycle>> {
         let s = scope(ctx)?;
         let select = service::cycles::query(s.actor, state.map(Into::into));
-        from_query(
-            s.db,
-            select,
-            &PageArgs::new(first, after, last, before),
-            Kind::Cycle,
-            Cycle,
-        )
-        .await
+        from_query(s.db, select, &PageArgs::new(first, after, last, before), Kind::Cycle, Cycle).await
     }
     async fn objective(&self, ctx: &Context<'_>, id: ID) -> Result<Objective> {
-        let loaded = scope(ctx)?
-            .loaders
-            .objectives
-            .load_one(expect(Kind::Objective, &id)?)
-            .await
-            .gql()?;
+        let loaded = scope(ctx)?.loaders.objectives.load_one(expect(Kind::Objective, &id)?).await.gql()?;
         required(loaded.map(Objective), "objective", &id)
     }
     /// Objectives, oldest first, filtered.
@@ -215,22 +169,10 @@ impl Query {
         let s = scope(ctx)?;
         let filter = filter.unwrap_or_default().decode()?;
         let select = service::objectives::query(s.actor, &filter);
-        from_query(
-            s.db,
-            select,
-            &PageArgs::new(first, after, last, before),
-            Kind::Objective,
-            Objective,
-        )
-        .await
+        from_query(s.db, select, &PageArgs::new(first, after, last, before), Kind::Objective, Objective).await
     }
     async fn key_result(&self, ctx: &Context<'_>, id: ID) -> Result<KeyResult> {
-        let loaded = scope(ctx)?
-            .loaders
-            .key_results
-            .load_one(expect(Kind::KeyResult, &id)?)
-            .await
-            .gql()?;
+        let loaded = scope(ctx)?.loaders.key_results.load_one(expect(Kind::KeyResult, &id)?).await.gql()?;
         required(loaded.map(KeyResult), "key result", &id)
     }
 }

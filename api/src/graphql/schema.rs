@@ -24,6 +24,5 @@ pub fn build_schema(limits: &Limits, data: Option<AppData>) -> AppSchema {
 
 /// The schema's SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema(&Limits::default(), None)
-        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+    build_schema(&Limits::default(), None).sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }

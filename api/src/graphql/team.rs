@@ -26,13 +26,7 @@ impl Team {
         let Some(parent) = self.0.parent_id else {
             return Ok(None);
         };
-        Ok(scope(ctx)?
-            .loaders
-            .teams
-            .load_one(parent)
-            .await
-            .gql()?
-            .map(Team))
+        Ok(scope(ctx)?.loaders.teams.load_one(parent).await.gql()?.map(Team))
     }
     /// The teams directly inside this one.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
@@ -44,20 +38,8 @@ impl Team {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<Team>> {
-        let rows = scope(ctx)?
-            .loaders
-            .child_teams
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
-        from_rows(
-            rows,
-            &PageArgs::new(first, after, last, before),
-            Kind::Team,
-            |t| t.id,
-            Team,
-        )
+        let rows = scope(ctx)?.loaders.child_teams.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Team, |t| t.id, Team)
     }
     /// The people in this team, with their roles.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
@@ -69,20 +51,8 @@ impl Team {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<Membership>> {
-        let rows = scope(ctx)?
-            .loaders
-            .members_of_team
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
-        from_rows(
-            rows,
-            &PageArgs::new(first, after, last, before),
-            Kind::Membership,
-            |m| m.id,
-            Membership,
-        )
+        let rows = scope(ctx)?.loaders.members_of_team.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Membership, |m| m.id, Membership)
     }
     /// The objectives this team owns, optionally in one cycle.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
@@ -96,21 +66,9 @@ impl Team {
         before: Option<String>,
     ) -> Result<Conn<Objective>> {
         let cycle = cycle_id.map(|id| expect(Kind::Cycle, &id)).transpose()?;
-        let mut rows = scope(ctx)?
-            .loaders
-            .objectives_of_team
-            .load_one(self.0.id)
-            .await
-            .gql()?
-            .unwrap_or_default();
+        let mut rows = scope(ctx)?.loaders.objectives_of_team.load_one(self.0.id).await.gql()?.unwrap_or_default();
         rows.retain(|o| cycle.is_none_or(|c| o.cycle_id == c));
-        from_rows(
-            rows,
-            &PageArgs::new(first, after, last, before),
-            Kind::Objective,
-            |o| o.id,
-            Objective,
-        )
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Objective, |o| o.id, Objective)
     }
     /// When the team was archived; archived teams keep their history.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {

@@ -16,20 +16,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 /// GET: GraphiQL for a browser, otherwise a query from the URL.
-pub async fn get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let query = query.unwrap_or_default();
     if query.is_empty() && wants_html(&headers) {
-        return Html(
-            async_graphql::http::GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Trellis")
-                .finish(),
-        )
-        .into_response();
+        return Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Trellis").finish())
+            .into_response();
     }
     let Some(media) = Media::negotiate(&headers) else {
         return not_acceptable();
@@ -63,12 +54,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         Ok(bytes) => bytes,
         Err(_) => {
             let message = format!("the request body is larger than the limit of {limit} bytes");
-            return reply::error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                media,
-                "PAYLOAD_TOO_LARGE",
-                &message,
-            );
+            return reply::error(StatusCode::PAYLOAD_TOO_LARGE, media, "PAYLOAD_TOO_LARGE", &message);
         }
     };
     match serde_json::from_slice::<async_graphql::Request>(&bytes) {
@@ -77,9 +63,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             StatusCode::BAD_REQUEST,
             media,
             "BAD_REQUEST",
-            &format!(
-                "the body must be JSON like {{\"query\": \"…\", \"variables\": {{}}}}: {error}"
-            ),
+            &format!("the body must be JSON like {{\"query\": \"…\", \"variables\": {{}}}}: {error}"),
         ),
     }
 }
@@ -97,18 +81,11 @@ async fn execute(
     request: async_graphql::Request,
     method: Method,
 ) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let identity = match state.verifier.verify_header(authorization) {
         Ok(identity) => identity,
         Err(error) => {
-            return reply::error(
-                StatusCode::UNAUTHORIZED,
-                media,
-                "UNAUTHENTICATED",
-                &error.to_string(),
-            );
+            return reply::error(StatusCode::UNAUTHORIZED, media, "UNAUTHENTICATED", &error.to_string());
         }
     };
     let actor = match service::actor::identify(&state.db, state.clock.as_ref(), &identity).await {
@@ -118,12 +95,7 @@ async fn execute(
         }
         Err(error) => {
             tracing::error!(error = ?error, "identifying the caller failed");
-            return reply::error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                media,
-                "INTERNAL",
-                "internal error",
-            );
+            return reply::error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error");
         }
     };
     if let Some(response) = refuse_malformed(&request, media, &method) {
@@ -131,23 +103,15 @@ async fn execute(
     }
     let loaders = Loaders::new(&state.db, &actor);
     let request = request.data(RequestData { actor, loaders });
-    let response = match tokio::time::timeout(
-        state.limits.request_timeout(),
-        state.schema.execute(request),
-    )
-    .await
-    {
+    let response = match tokio::time::timeout(state.limits.request_timeout(), state.schema.execute(request)).await {
         Ok(response) => response,
         Err(_) => {
-            let message = format!(
-                "the request took longer than {} s and was stopped",
-                state.limits.request_timeout_secs
-            );
+            let message =
+                format!("the request took longer than {} s and was stopped", state.limits.request_timeout_secs);
             return reply::error(StatusCode::SERVICE_UNAVAILABLE, media, "TIMEOUT", &message);
         }
     };
-    let request_error =
-        response.data == Value::Null && response.errors.iter().all(|e| e.path.is_empty());
+    let request_error = response.data == Value::Null && response.errors.iter().all(|e| e.path.is_empty());
     let mut response = response;
     let status = if request_error && !response.errors.is_empty() {
         for error in &mut response.errors {
@@ -161,38 +125,23 @@ async fn execute(
         Ok(body) => reply::body(status, media, body),
         Err(error) => {
             tracing::error!(error = %error, "serializing a response failed");
-            reply::error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                media,
-                "INTERNAL",
-                "internal error",
-            )
+            reply::error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error")
         }
     }
 }
 
 /// Parse failures and mutations over GET are refused before execution.
-fn refuse_malformed(
-    request: &async_graphql::Request,
-    media: Media,
-    method: &Method,
-) -> Option<Response> {
+fn refuse_malformed(request: &async_graphql::Request, media: Media, method: &Method) -> Option<Response> {
     let document = match async_graphql::parser::parse_query(&request.query) {
         Ok(document) => document,
         Err(error) => {
-            return Some(reply::error(
-                media.request_error_status(),
-                media,
-                "GRAPHQL_PARSE_FAILED",
-                &error.to_string(),
-            ));
+            return Some(reply::error(media.request_error_status(), media, "GRAPHQL_PARSE_FAILED", &error.to_string()));
         }
     };
     if *method == Method::Get {
         let name = request.operation_name.as_deref();
         let mutates = document.operations.iter().any(|(op_name, op)| {
-            (name.is_none() || op_name.map(|n| n.as_str()) == name)
-                && op.node.ty != OperationType::Query
+            (name.is_none() || op_name.map(|n| n.as_str()) == name) && op.node.ty != OperationType::Query
         });
         if mutates {
             let mut response = reply::error(
@@ -201,10 +150,7 @@ fn refuse_malformed(
                 "BAD_REQUEST",
                 "mutations and subscriptions need POST",
             );
-            response.headers_mut().insert(
-                header::ALLOW,
-                axum::http::HeaderValue::from_static("GET, POST"),
-            );
+            response.headers_mut().insert(header::ALLOW, axum::http::HeaderValue::from_static("GET, POST"));
             return Some(response);
         }
     }
@@ -212,34 +158,22 @@ fn refuse_malformed(
 }
 
 fn tag(error: &mut ServerError, code: &str) {
-    let has_code = error
-        .extensions
-        .as_ref()
-        .is_some_and(|e| e.get("code").is_some());
+    let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
     if !has_code {
-        let coded = async_graphql::Error::new(error.message.clone())
-            .extend_with(|_, e| e.set("code", code));
+        let coded = async_graphql::Error::new(error.message.clone()).extend_with(|_, e| e.set("code", code));
         error.extensions = coded.extensions;
     }
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"))
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|t| {
-            let t = t.trim();
-            t.eq_ignore_ascii_case("application/json")
-                || t.eq_ignore_ascii_case(reply::GRAPHQL_RESPONSE_JSON)
-        })
+    headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).and_then(|v| v.split(';').next()).is_some_and(|t| {
+        let t = t.trim();
+        t.eq_ignore_ascii_case("application/json") || t.eq_ignore_ascii_case(reply::GRAPHQL_RESPONSE_JSON)
+    })
 }
 
 fn not_acceptable() -> Response {

@@ -23,16 +23,10 @@ impl Media {
         let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
             return Some(Media::Json);
         };
-        let types: Vec<&str> = accept
-            .split(',')
-            .map(|t| t.split(';').next().unwrap_or("").trim())
-            .collect();
+        let types: Vec<&str> = accept.split(',').map(|t| t.split(';').next().unwrap_or("").trim()).collect();
         if types.contains(&GRAPHQL_RESPONSE_JSON) {
             Some(Media::GraphqlResponse)
-        } else if types
-            .iter()
-            .any(|t| matches!(*t, JSON | "application/*" | "*/*" | "text/event-stream"))
-        {
+        } else if types.iter().any(|t| matches!(*t, JSON | "application/*" | "*/*" | "text/event-stream")) {
             Some(Media::Json)
         } else {
             None

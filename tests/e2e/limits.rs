@@ -1,0 +1,28 @@
+//! Abuse limits: depth and complexity are bounded with clear errors.
+
+use api::config::Limits;
+use serde_json::json;
+use service::SystemClock;
+use std::sync::Arc;
+use trellis_tests::{Options, TestApp, error_code};
+
+#[tokio::test]
+async fn a_query_nested_deeper_than_the_limit_is_refused() {
+    let limits = Limits { max_depth: 4, ..Limits::default() };
+    let app = TestApp::start(Options { demo: true, limits: Some(limits) }, Arc::new(SystemClock)).await;
+    let deep = "{ objectives { edges { node { team { parent { name } } } } } }";
+    let (_, body) = app.graphql(&app.demo_admin(), deep, json!({})).await;
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
+    assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("nested too deep"), "{body}");
+}
+
+#[tokio::test]
+async fn a_query_over_the_complexity_budget_is_refused() {
+    let app = TestApp::spawn_demo().await;
+    // 100 objectives × 100 key results × 100 check-ins is far over the budget.
+    let heavy = "{ objectives(first: 100) { edges { node { keyResults(first: 100) { edges { node {
+        checkIns(first: 100) { edges { node { value } } } } } } } } } }";
+    let (_, body) = app.graphql(&app.demo_admin(), heavy, json!({})).await;
+    assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
+    assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{body}");
+}
