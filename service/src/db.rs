@@ -29,6 +29,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
         return Err(ConnectError::UnsupportedUrl(redact(url)));
     }
+    if !is_sqlite {
+        probe_postgres(url).await?;
+    }
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
@@ -51,6 +54,19 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     // A pool connects lazily on some drivers: prove the database answers now.
     db.ping().await.map_err(|e| ConnectError::Unreachable { url: redact(url), reason: one_line(&e) })?;
     Ok(db)
+}
+
+/// Opens one connection first: a pool retries a refused connection until its acquire
+/// timeout and then reports only "pool timed out", hiding the cause.
+async fn probe_postgres(url: &str) -> Result<(), ConnectError> {
+    use sea_orm::sqlx::{Connection, PgConnection};
+    let unreachable = |reason: String| ConnectError::Unreachable { url: redact(url), reason };
+    let connection = tokio::time::timeout(Duration::from_secs(5), PgConnection::connect(url))
+        .await
+        .map_err(|_| unreachable("no answer within 5 s".into()))?
+        .map_err(|e| unreachable(e.to_string().replace('\n', " ")))?;
+    let _closed = connection.close().await;
+    Ok(())
 }
 
 /// Connects and applies every pending migration.

@@ -90,9 +90,8 @@ pub fn expected_progress(elapsed: f64) -> f64 {
 /// Status from progress against expected progress; the latest confidence can only lower
 /// it (AT_RISK caps at YELLOW, OFF_TRACK at RED).
 pub fn status(progress: f64, expected: f64, confidence: Option<Confidence>) -> Status {
-    let pace = if expected <= f64::EPSILON {
-        Status::Green
-    } else if progress >= 0.8 * expected {
+    // At the very start nothing is expected yet, so everything is on pace.
+    let pace = if expected <= f64::EPSILON || progress >= 0.8 * expected {
         Status::Green
     } else if progress >= 0.5 * expected {
         Status::Yellow

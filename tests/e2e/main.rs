@@ -1,5 +1,6 @@
 //! End-to-end tests: the real server on a free port, spoken to over HTTP. They run on
 //! SQLite by default and on PostgreSQL when `TRELLIS_TEST_DATABASE_URL` is set.
+#![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
 
 mod auth;
 mod demo;

@@ -33,7 +33,8 @@ impl Dependency {
         objective(ctx, self.0.from_objective_id).await
     }
     /// The key result that needs something, when the need is that narrow.
-    async fn from_key_result(&self, ctx: &Context<'_>) -> Result<Option<KeyResult>> {
+    #[graphql(name = "fromKeyResult")]
+    async fn needing_key_result(&self, ctx: &Context<'_>) -> Result<Option<KeyResult>> {
         key_result(ctx, self.0.from_key_result_id).await
     }
     /// The objective it depends on.

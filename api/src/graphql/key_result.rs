@@ -98,7 +98,7 @@ impl KeyResult {
         before: Option<String>,
     ) -> Result<Conn<CheckIn>> {
         let mut rows = scope(ctx)?.loaders.check_ins_of_key_result.load_one(self.0.id).await.gql()?.unwrap_or_default();
-        rows.sort_by(|a, b| (b.recorded_at, b.id).cmp(&(a.recorded_at, a.id)));
+        rows.sort_by_key(|c| std::cmp::Reverse((c.recorded_at, c.id)));
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::CheckIn, |c| c.id, CheckIn)
     }
     async fn created_at(&self) -> DateTime<Utc> {

@@ -1,0 +1,162 @@
+//! The `trellis` command itself: start-up, bad settings and the helper subcommands.
+//! These run the real binary; the GraphQL API is tested end to end in `tests/`.
+#![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "cli-test-secret-0123456789";
+
+fn trellis() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trellis"));
+    command.env_remove("DATABASE_URL").env_remove("TRELLIS_JWT_SECRET").env_remove("TRELLIS_LISTEN");
+    command
+}
+
+fn temp_db(name: &str) -> (String, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("trellis-cli-{name}-{}.db", uuid::Uuid::now_v7().simple()));
+    (format!("sqlite://{}", path.display()), path)
+}
+
+/// Fails unless the command exited non-zero with one line on stderr and no panic.
+fn assert_one_line_failure(output: &Output, expected: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "should fail: {stderr}");
+    assert!(!stderr.contains("panicked"), "no panic trace: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(expected), "{expected:?} in {stderr}");
+}
+
+#[test]
+fn a_database_url_of_an_unknown_kind_is_one_line_and_a_failure() {
+    let output = trellis().args(["migrate", "--database-url", "mysql://root@localhost/x"]).output().unwrap();
+    assert_one_line_failure(&output, "unsupported database URL");
+}
+
+#[test]
+fn an_unreachable_postgres_is_one_line_and_a_failure() {
+    let output = trellis().args(["migrate", "--database-url", "postgres://postgres:pw@127.0.0.1:1/x"]).output().unwrap();
+    assert_one_line_failure(&output, "cannot open database postgres://postgres:***@127.0.0.1:1/x");
+}
+
+#[test]
+fn a_sqlite_file_in_a_missing_folder_is_one_line_and_a_failure() {
+    let output = trellis().args(["migrate", "--database-url", "sqlite:///no/such/folder/trellis.db"]).output().unwrap();
+    assert_one_line_failure(&output, "does the folder exist");
+}
+
+#[test]
+fn a_port_in_use_is_one_line_and_a_failure() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let (url, path) = temp_db("port");
+    let output = trellis()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &url])
+        .env("TRELLIS_JWT_SECRET", SECRET)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(path);
+    assert_one_line_failure(&output, &format!("cannot listen on 127.0.0.1:{port}"));
+}
+
+#[test]
+fn serve_without_a_secret_or_demo_says_what_to_set() {
+    let (url, _) = temp_db("nosecret");
+    let output = trellis().args(["serve", "--database-url", &url]).output().unwrap();
+    assert_one_line_failure(&output, "TRELLIS_JWT_SECRET");
+}
+
+#[test]
+fn migrate_creates_and_migrates_a_new_sqlite_file() {
+    let (url, path) = temp_db("migrate");
+    let output = trellis().args(["migrate", "--database-url", &url]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(path.exists());
+    // Running it again is a no-op, not an error.
+    assert!(trellis().args(["migrate", "--database-url", &url]).output().unwrap().status.success());
+    let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn schema_prints_the_sdl() {
+    let output = trellis().arg("schema").output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), api::graphql::sdl());
+}
+
+#[test]
+fn token_prints_a_token_the_server_accepts() {
+    let output = trellis()
+        .args(["token", "--org", "acme", "--sub", "ada", "--role", "viewer", "--ttl", "30m"])
+        .env("TRELLIS_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = String::from_utf8(output.stdout).unwrap();
+    let identity = api::auth::Verifier::hs256(&api::config::Secret::new(SECRET)).verify(token.trim()).unwrap();
+    assert_eq!((identity.org_slug.as_str(), identity.subject.as_str()), ("acme", "ada"));
+    assert_eq!(identity.role, service::OrgRole::Viewer);
+}
+
+#[test]
+fn token_refuses_an_unknown_role() {
+    let output = trellis()
+        .args(["token", "--org", "acme", "--sub", "ada", "--role", "owner"])
+        .env("TRELLIS_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert_one_line_failure(&output, "unknown role");
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_with_no_secret_prints_a_working_admin_token() {
+    let (url, path) = temp_db("demo");
+    let started = Instant::now();
+    let mut child = trellis()
+        .args(["--demo", "--listen", "127.0.0.1:0", "--database-url", &url])
+        .env("RUST_LOG", "off")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let mut address = None;
+    let mut token = None;
+    while let Some(Ok(line)) = lines.next() {
+        if let Some(rest) = line.strip_prefix("Trellis is serving ") {
+            address = Some(rest.to_owned());
+        } else if line.starts_with("eyJ") {
+            token = Some(line);
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the server did not start");
+    }
+    let (address, token) = (address.unwrap(), token.unwrap());
+    let response: serde_json::Value = reqwest::Client::new()
+        .post(&address)
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "query": "{ viewer { role } organization { name } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(response["data"]["organization"]["name"], "Company X");
+    assert_eq!(response["data"]["viewer"]["role"], "ADMIN");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
