@@ -36,7 +36,8 @@ fn a_database_url_of_an_unknown_kind_is_one_line_and_a_failure() {
 
 #[test]
 fn an_unreachable_postgres_is_one_line_and_a_failure() {
-    let output = trellis().args(["migrate", "--database-url", "postgres://postgres:pw@127.0.0.1:1/x"]).output().unwrap();
+    let output =
+        trellis().args(["migrate", "--database-url", "postgres://postgres:pw@127.0.0.1:1/x"]).output().unwrap();
     assert_one_line_failure(&output, "cannot open database postgres://postgres:***@127.0.0.1:1/x");
 }
 

@@ -3,8 +3,9 @@
 
 use crate::{Confidence, KeyResultKind, KeyResultUnit};
 use sea_orm::entity::prelude::*;
+use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "key_results")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -1,8 +1,9 @@
 //! A person who signs in, created on first sight from token claims.
 
 use sea_orm::entity::prelude::*;
+use serde::Serialize;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "people")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]

@@ -34,3 +34,27 @@ pub async fn record(db: &impl ConnectionTrait, change: Change, at: DateTime<Utc>
     audit_event::Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
 }
+
+/// Records that `actor` did `action` (e.g. `objective.activate`) to the row `entity`
+/// (its type and id), with the row before and after (as JSON) where there is one.
+pub async fn log<B: serde::Serialize, A: serde::Serialize>(
+    db: &impl ConnectionTrait,
+    actor: &crate::Actor,
+    action: &'static str,
+    (entity_type, entity_id): (&'static str, Uuid),
+    before: Option<&B>,
+    after: Option<&A>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let json = |value: Option<serde_json::Value>| value.filter(|v| !v.is_null());
+    let change = Change {
+        organization_id: actor.organization_id,
+        actor_id: Some(actor.person_id),
+        action,
+        entity_type,
+        entity_id,
+        before: json(before.and_then(|b| serde_json::to_value(b).ok())),
+        after: json(after.and_then(|a| serde_json::to_value(a).ok())),
+    };
+    record(db, change, at).await
+}

@@ -29,6 +29,33 @@ pub enum Error {
     /// The change clashes with the current state (e.g. a duplicate).
     #[error("{0}")]
     Conflict(String),
+    /// A focus limit of the organization's policy would be breached (policy ENFORCE).
+    #[error("{0}")]
+    FocusLimitExceeded(String),
+    /// The alignment would make an objective its own ancestor.
+    #[error("{0}")]
+    AlignmentLoop(String),
+    /// The parent's cycle neither equals, encloses nor overlaps the objective's.
+    #[error("{0}")]
+    AlignmentCycleMismatch(String),
+    /// The cycle is closed: nothing in it changes until an admin reopens it.
+    #[error("{0}")]
+    CycleClosed(String),
+    /// The objective is closed: it keeps its final score and takes no more changes.
+    #[error("{0}")]
+    ObjectiveClosed(String),
+    /// The requested state change is not one the life cycle allows.
+    #[error("{0}")]
+    InvalidTransition(String),
+    /// An objective cannot be activated without at least one key result.
+    #[error("{0}")]
+    NoKeyResults(String),
+    /// A key result's figures do not describe a measurable result.
+    #[error("{0}")]
+    NotMeasurable(String),
+    /// A driver or assignee is not a member of the owning team.
+    #[error("{0}")]
+    NotTeamMember(String),
     /// The database failed; the cause is logged, never sent.
     #[error("database error")]
     Database(#[from] DbErr),
@@ -43,6 +70,15 @@ impl Error {
             Error::NotFound { .. } => "NOT_FOUND",
             Error::BadUserInput(_) => "BAD_USER_INPUT",
             Error::Conflict(_) => "CONFLICT",
+            Error::FocusLimitExceeded(_) => "FOCUS_LIMIT_EXCEEDED",
+            Error::AlignmentLoop(_) => "ALIGNMENT_LOOP",
+            Error::AlignmentCycleMismatch(_) => "ALIGNMENT_CYCLE_MISMATCH",
+            Error::CycleClosed(_) => "CYCLE_CLOSED",
+            Error::ObjectiveClosed(_) => "OBJECTIVE_CLOSED",
+            Error::InvalidTransition(_) => "INVALID_STATE_TRANSITION",
+            Error::NoKeyResults(_) => "NO_KEY_RESULTS",
+            Error::NotMeasurable(_) => "NOT_MEASURABLE",
+            Error::NotTeamMember(_) => "NOT_TEAM_MEMBER",
             Error::Database(_) => "INTERNAL",
         }
     }

@@ -4,7 +4,9 @@
 use crate::{Result, scoring};
 use chrono::{DateTime, Utc};
 use entity::{AlignmentKind, ProgressDriver, key_result, objective};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -20,8 +22,11 @@ pub async fn refresh_chain(
     let mut seen = HashSet::new();
     let mut next = Some(objective_id);
     while let Some(id) = next.filter(|id| seen.insert(*id)) {
+        // Locked child first, then each ancestor: concurrent writers meeting at a common
+        // ancestor queue there, and each recomputes from its siblings' committed progress.
         let Some(current) = objective::Entity::find_by_id(id)
             .filter(objective::Column::OrganizationId.eq(organization_id))
+            .lock_exclusive()
             .one(db)
             .await?
         else {

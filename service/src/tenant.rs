@@ -5,7 +5,7 @@
 use crate::{Actor, Result};
 use entity::*;
 use sea_orm::sea_query::SimpleExpr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -53,6 +53,17 @@ pub fn scoped<E: Tenant>(actor: &Actor) -> Select<E> {
 /// One row by id, or NOT_FOUND.
 pub async fn get<E: Tenant>(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<E::Model> {
     scoped::<E>(actor).filter(E::ID.eq(id)).one(db).await?.ok_or_else(|| crate::Error::not_found(E::NAME, id))
+}
+
+/// One row by id, locked until the transaction ends (`FOR UPDATE` on PostgreSQL; SQLite's
+/// write transactions are serialized already), or NOT_FOUND.
+pub async fn lock<E: Tenant>(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<E::Model> {
+    scoped::<E>(actor)
+        .filter(E::ID.eq(id))
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or_else(|| crate::Error::not_found(E::NAME, id))
 }
 
 /// The rows with these ids, keyed by id; unknown and foreign ids are simply absent.
