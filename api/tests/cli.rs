@@ -1,6 +1,5 @@
 //! The `trellis` command itself: start-up, bad settings and the helper subcommands.
 //! These run the real binary; the GraphQL API is tested end to end in `tests/`.
-#![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
