@@ -58,3 +58,31 @@ pub async fn log<B: serde::Serialize, A: serde::Serialize>(
     };
     record(db, change, at).await
 }
+
+/// Which audit events to list; filters combine.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// The organization's audit events matching `filter`, oldest first.
+pub fn query(actor: &crate::Actor, filter: &AuditFilter) -> sea_orm::Select<audit_event::Entity> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let mut select = crate::tenant::scoped::<audit_event::Entity>(actor);
+    if let Some(id) = filter.entity_id {
+        select = select.filter(audit_event::Column::EntityId.eq(id));
+    }
+    if let Some(id) = filter.actor_id {
+        select = select.filter(audit_event::Column::ActorId.eq(id));
+    }
+    if let Some(since) = filter.since {
+        select = select.filter(audit_event::Column::OccurredAt.gte(since));
+    }
+    if let Some(until) = filter.until {
+        select = select.filter(audit_event::Column::OccurredAt.lt(until));
+    }
+    select
+}

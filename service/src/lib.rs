@@ -5,25 +5,41 @@
 //! HTTP; the `api` crate translates to and from it.
 
 pub mod actor;
+pub mod alignment;
 pub mod audit;
+pub mod check_ins;
 pub mod clock;
+pub mod cycle_writes;
 pub mod cycles;
 pub mod db;
 pub mod demo;
+pub mod dependencies;
 pub mod error;
+pub mod focus;
+pub mod guards;
+pub mod initiatives;
+pub mod key_result_writes;
+pub mod measurability;
+pub mod objective_life;
+pub mod objective_writes;
 pub mod objectives;
 pub mod organizations;
 pub mod pagination;
 pub mod people;
+pub mod permissions;
 pub mod progress;
+pub mod scope;
 pub mod scoring;
 pub mod search;
+pub mod team_writes;
 pub mod teams;
 pub mod tenant;
+pub mod validate;
 
 pub use actor::{Actor, Identity, OrgRole};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, Result};
+pub use scope::Scope;
 pub use sea_orm::DatabaseConnection;
 pub use uuid::Uuid;
 

@@ -28,6 +28,13 @@ pub struct Scope<'a> {
     pub loaders: &'a Loaders,
 }
 
+impl<'a> Scope<'a> {
+    /// The service's view of this caller.
+    pub fn service(&self) -> service::Scope<'a> {
+        service::Scope { db: self.db, clock: self.clock, actor: self.actor }
+    }
+}
+
 /// The resolver's [`Scope`]; fails only when the server wiring is wrong.
 pub fn scope<'a>(ctx: &Context<'a>) -> async_graphql::Result<Scope<'a>> {
     let app = ctx.data::<AppData>()?;

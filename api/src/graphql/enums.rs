@@ -128,3 +128,13 @@ impl From<service::OrgRole> for OrgRole {
         }
     }
 }
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::InitiativeState")]
+/// Where an initiative stands.
+pub enum InitiativeState {
+    Planned,
+    InProgress,
+    Done,
+    Cancelled,
+}

@@ -19,9 +19,11 @@ pub enum Kind {
     KeyResult,
     CheckIn,
     Dependency,
+    Initiative,
+    AuditEvent,
 }
 
-const KINDS: [Kind; 9] = [
+const KINDS: [Kind; 11] = [
     Kind::Organization,
     Kind::Person,
     Kind::Team,
@@ -31,6 +33,8 @@ const KINDS: [Kind; 9] = [
     Kind::KeyResult,
     Kind::CheckIn,
     Kind::Dependency,
+    Kind::Initiative,
+    Kind::AuditEvent,
 ];
 
 impl Kind {
@@ -46,6 +50,8 @@ impl Kind {
             Kind::KeyResult => "KeyResult",
             Kind::CheckIn => "CheckIn",
             Kind::Dependency => "Dependency",
+            Kind::Initiative => "Initiative",
+            Kind::AuditEvent => "AuditEvent",
         }
     }
 }

@@ -107,6 +107,8 @@ pub struct Loaders {
     pub check_ins_of_key_result: Cached<Children<check_in::Entity>>,
     pub dependencies_from: Cached<Children<dependency::Entity>>,
     pub dependencies_to: Cached<Children<dependency::Entity>>,
+    pub initiatives_of_key_result: Cached<Children<initiative::Entity>>,
+    pub initiatives_of_person: Cached<Children<initiative::Entity>>,
 }
 
 impl Loaders {
@@ -174,6 +176,20 @@ impl Loaders {
                 |d| Some(d.from_objective_id),
                 None,
             )),
+            initiatives_of_key_result: cached(Children::<initiative::Entity>::new(
+                db,
+                actor,
+                initiative::Column::KeyResultId,
+                |i| Some(i.key_result_id),
+                None,
+            )),
+            initiatives_of_person: cached(Children::<initiative::Entity>::new(
+                db,
+                actor,
+                initiative::Column::AssigneeId,
+                |i| i.assignee_id,
+                None,
+            )),
             dependencies_to: cached(Children::<dependency::Entity>::new(
                 db,
                 actor,
@@ -182,6 +198,29 @@ impl Loaders {
                 None,
             )),
         }
+    }
+}
+
+impl Loaders {
+    /// Forgets everything loaded so far: after a mutation, later reads in the same
+    /// request see the change.
+    pub fn clear(&self) {
+        self.people.clear::<Uuid>();
+        self.teams.clear::<Uuid>();
+        self.cycles.clear::<Uuid>();
+        self.objectives.clear::<Uuid>();
+        self.key_results.clear::<Uuid>();
+        self.child_teams.clear::<Uuid>();
+        self.members_of_team.clear::<Uuid>();
+        self.memberships_of_person.clear::<Uuid>();
+        self.key_results_of_objective.clear::<Uuid>();
+        self.aligned_objectives.clear::<Uuid>();
+        self.objectives_of_team.clear::<Uuid>();
+        self.check_ins_of_key_result.clear::<Uuid>();
+        self.dependencies_from.clear::<Uuid>();
+        self.dependencies_to.clear::<Uuid>();
+        self.initiatives_of_key_result.clear::<Uuid>();
+        self.initiatives_of_person.clear::<Uuid>();
     }
 }
 

@@ -6,13 +6,14 @@ use crate::graphql::cycle::Cycle;
 use crate::graphql::dependency::Dependency;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, decode};
+use crate::graphql::initiative::{AuditEvent, Initiative};
 use crate::graphql::key_result::KeyResult;
 use crate::graphql::objective::Objective;
 use crate::graphql::organization::Organization;
 use crate::graphql::person::{Membership, Person};
 use crate::graphql::team::Team;
 use async_graphql::{ID, Interface, Result};
-use entity::{check_in, dependency, membership};
+use entity::{audit_event, check_in, dependency, initiative, membership};
 use service::tenant;
 
 /// Anything with a global id.
@@ -28,6 +29,8 @@ pub enum Node {
     KeyResult(KeyResult),
     CheckIn(CheckIn),
     Dependency(Dependency),
+    Initiative(Initiative),
+    AuditEvent(AuditEvent),
 }
 
 /// The node behind a global id, or none when it does not exist in the caller's
@@ -51,6 +54,10 @@ pub async fn resolve(s: &Scope<'_>, id: &ID) -> Result<Option<Node>> {
         }
         Kind::Dependency => found(tenant::get::<dependency::Entity>(s.db, s.actor, uuid).await)?
             .map(|m| Node::Dependency(Dependency(m))),
+        Kind::Initiative => found(tenant::get::<initiative::Entity>(s.db, s.actor, uuid).await)?
+            .map(|m| Node::Initiative(Initiative(m))),
+        Kind::AuditEvent => found(tenant::get::<audit_event::Entity>(s.db, s.actor, uuid).await)?
+            .map(|m| Node::AuditEvent(AuditEvent(m))),
     })
 }
 

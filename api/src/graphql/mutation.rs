@@ -1,0 +1,61 @@
+//! The mutation root: one `input`, one payload per mutation (Relay style), each echoing
+//! `clientMutationId`. Resolvers decode ids, call the service, and encode the result.
+
+pub mod check_in;
+pub mod cycle;
+pub mod key_result;
+pub mod objective;
+pub mod planning;
+pub mod team;
+
+use crate::graphql::context::Scope;
+use crate::graphql::error::bad_input;
+use crate::graphql::ids::{self, Kind};
+use async_graphql::{ID, MergedObject, Result};
+use uuid::Uuid;
+
+/// Every mutation.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    team::TeamMutation,
+    cycle::CycleMutation,
+    objective::ObjectiveMutation,
+    key_result::KeyResultMutation,
+    check_in::CheckInMutation,
+    planning::PlanningMutation,
+);
+
+/// Declares a Relay payload: `clientMutationId` plus the changed objects.
+#[macro_export]
+macro_rules! payload {
+    ($(#[$doc:meta])* $name:ident { $($(#[$fdoc:meta])* $field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            /// Echoes the input's `clientMutationId`.
+            pub client_mutation_id: Option<String>,
+            $($(#[$fdoc])* pub $field: $ty),*
+        }
+    };
+}
+
+/// After a write, loaders forget what they read, so the payload shows the change.
+pub fn written<T>(s: &Scope<'_>, value: T) -> T {
+    s.loaders.clear();
+    value
+}
+
+/// An id that may name an objective or one of its key results.
+pub enum ObjectiveOrKeyResult {
+    Objective(Uuid),
+    KeyResult(Uuid),
+}
+
+/// Decodes an id that must be an objective's or a key result's.
+pub fn objective_or_key_result(id: &ID) -> Result<ObjectiveOrKeyResult> {
+    match ids::decode(id) {
+        Some((Kind::Objective, uuid)) => Ok(ObjectiveOrKeyResult::Objective(uuid)),
+        Some((Kind::KeyResult, uuid)) => Ok(ObjectiveOrKeyResult::KeyResult(uuid)),
+        _ => Err(bad_input(format!("{:?} is neither an Objective nor a KeyResult id", id.as_str()))),
+    }
+}

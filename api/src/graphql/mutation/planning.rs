@@ -1,0 +1,160 @@
+//! Initiatives, cross-team dependencies and the focus policy.
+
+use crate::graphql::context::scope;
+use crate::graphql::dependency::Dependency;
+use crate::graphql::enums::{FocusPolicyMode, InitiativeState};
+use crate::graphql::error::GqlResult;
+use crate::graphql::ids::{Kind, expect};
+use crate::graphql::initiative::Initiative;
+use crate::graphql::mutation::{ObjectiveOrKeyResult, objective_or_key_result, written};
+use crate::graphql::organization::Organization;
+use crate::payload;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
+use service::dependencies::{self, End};
+use service::initiatives::{self, InitiativePatch};
+use service::organizations::{self, PolicyPatch};
+
+/// Planning mutations.
+#[derive(Default)]
+pub struct PlanningMutation;
+
+/// A new initiative on a key result.
+#[derive(InputObject)]
+pub struct CreateInitiativeInput {
+    pub client_mutation_id: Option<String>,
+    pub key_result_id: ID,
+    pub title: String,
+    /// A member of the owning team.
+    pub assignee_id: Option<ID>,
+}
+
+/// Changes to an initiative.
+#[derive(InputObject)]
+pub struct UpdateInitiativeInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+    pub title: Option<String>,
+    /// `null` unassigns it.
+    pub assignee_id: MaybeUndefined<ID>,
+    pub state: Option<InitiativeState>,
+}
+
+/// "Our objective (or key result) needs theirs."
+#[derive(InputObject)]
+pub struct CreateDependencyInput {
+    pub client_mutation_id: Option<String>,
+    /// Your team's objective or key result.
+    pub from_id: ID,
+    /// The other team's objective or key result.
+    pub to_id: ID,
+    pub note: Option<String>,
+}
+
+/// A dependency to resolve.
+#[derive(InputObject)]
+pub struct ResolveDependencyInput {
+    pub client_mutation_id: Option<String>,
+    pub id: ID,
+}
+
+/// Changes to the focus policy (admins).
+#[derive(InputObject)]
+pub struct UpdatePolicyInput {
+    pub client_mutation_id: Option<String>,
+    pub max_objectives_per_team: Option<i32>,
+    pub max_key_results_per_objective: Option<i32>,
+    pub mode: Option<FocusPolicyMode>,
+}
+
+payload!(
+    /// The initiative after the change.
+    InitiativePayload { initiative: Initiative }
+);
+payload!(
+    /// The dependency after the change.
+    DependencyPayload { dependency: Dependency }
+);
+payload!(
+    /// The organization with its new policy.
+    UpdatePolicyPayload { organization: Organization }
+);
+
+fn end(id: &ID) -> Result<End> {
+    Ok(match objective_or_key_result(id)? {
+        ObjectiveOrKeyResult::Objective(id) => End::Objective(id),
+        ObjectiveOrKeyResult::KeyResult(id) => End::KeyResult(id),
+    })
+}
+
+#[Object]
+impl PlanningMutation {
+    /// Adds an initiative to a key result (members of the owning team).
+    async fn create_initiative(&self, ctx: &Context<'_>, input: CreateInitiativeInput) -> Result<InitiativePayload> {
+        let s = scope(ctx)?;
+        let key_result = expect(Kind::KeyResult, &input.key_result_id)?;
+        let assignee = input.assignee_id.as_ref().map(|id| expect(Kind::Person, id)).transpose()?;
+        let initiative = initiatives::create(s.service(), key_result, &input.title, assignee).await.gql()?;
+        Ok(written(
+            &s,
+            InitiativePayload { client_mutation_id: input.client_mutation_id, initiative: Initiative(initiative) },
+        ))
+    }
+
+    /// Edits, reassigns or moves an initiative along.
+    async fn update_initiative(&self, ctx: &Context<'_>, input: UpdateInitiativeInput) -> Result<InitiativePayload> {
+        let s = scope(ctx)?;
+        let assignee_id = match input.assignee_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(id) => Some(Some(expect(Kind::Person, &id)?)),
+        };
+        let patch = InitiativePatch { title: input.title, assignee_id, state: input.state.map(Into::into) };
+        let initiative = initiatives::update(s.service(), expect(Kind::Initiative, &input.id)?, patch).await.gql()?;
+        Ok(written(
+            &s,
+            InitiativePayload { client_mutation_id: input.client_mutation_id, initiative: Initiative(initiative) },
+        ))
+    }
+
+    /// Records that your objective needs another team's (leads of your team).
+    async fn create_dependency(&self, ctx: &Context<'_>, input: CreateDependencyInput) -> Result<DependencyPayload> {
+        let s = scope(ctx)?;
+        let dependency =
+            dependencies::create(s.service(), end(&input.from_id)?, end(&input.to_id)?, input.note.as_deref())
+                .await
+                .gql()?;
+        Ok(written(
+            &s,
+            DependencyPayload { client_mutation_id: input.client_mutation_id, dependency: Dependency(dependency) },
+        ))
+    }
+
+    /// Marks a dependency resolved (leads of either team).
+    async fn resolve_dependency(&self, ctx: &Context<'_>, input: ResolveDependencyInput) -> Result<DependencyPayload> {
+        let s = scope(ctx)?;
+        let dependency =
+            dependencies::resolve_dependency(s.service(), expect(Kind::Dependency, &input.id)?).await.gql()?;
+        Ok(written(
+            &s,
+            DependencyPayload { client_mutation_id: input.client_mutation_id, dependency: Dependency(dependency) },
+        ))
+    }
+
+    /// Changes the focus policy (admins).
+    async fn update_policy(&self, ctx: &Context<'_>, input: UpdatePolicyInput) -> Result<UpdatePolicyPayload> {
+        let s = scope(ctx)?;
+        let patch = PolicyPatch {
+            max_objectives_per_team: input.max_objectives_per_team,
+            max_key_results_per_objective: input.max_key_results_per_objective,
+            mode: input.mode.map(Into::into),
+        };
+        let organization = organizations::update_policy(s.service(), patch).await.gql()?;
+        Ok(written(
+            &s,
+            UpdatePolicyPayload {
+                client_mutation_id: input.client_mutation_id,
+                organization: Organization(organization),
+            },
+        ))
+    }
+}

@@ -1,0 +1,121 @@
+//! Check-ins: the write path of a reading. Append-only, idempotent with a key, and
+//! serialized per key result so that concurrent readings are all kept in order.
+
+use crate::scope::Scope;
+use crate::{Error, Result, audit, db, guards, new_id, permissions, progress, scoring, tenant, validate};
+use entity::{Confidence, KeyResultKind, check_in, key_result, objective};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+/// Longest idempotency key.
+pub const MAX_IDEMPOTENCY_KEY: usize = 128;
+
+/// A reading to record.
+#[derive(Debug, Clone)]
+pub struct NewCheckIn {
+    pub key_result_id: Uuid,
+    pub value: f64,
+    pub confidence: Confidence,
+    pub note: Option<String>,
+    /// The same key on the same key result records once; a retry gets the first result.
+    pub idempotency_key: Option<String>,
+}
+
+/// What a check-in changed.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub check_in: check_in::Model,
+    pub key_result: key_result::Model,
+    /// The objective and each ancestor whose rolled-up progress changed, nearest first.
+    pub objectives: Vec<objective::Model>,
+    /// True when this answered a retry with the first result.
+    pub replayed: bool,
+}
+
+/// Records a reading on a key result: updates its current value, progress and
+/// confidence, and the stored progress of its objective and every ancestor it rolls up
+/// into, with an audit event, in one transaction.
+pub async fn record(s: Scope<'_>, input: NewCheckIn) -> Result<Recorded> {
+    permissions::require_writer(s.actor)?;
+    let value = validate::number("value", input.value)?;
+    let note = validate::text("note", input.note.as_deref())?;
+    if let Some(key) = &input.idempotency_key {
+        if key.trim().is_empty() {
+            return Err(Error::BadUserInput("`idempotencyKey` must not be blank; omit it instead".into()));
+        }
+        validate::limit("idempotencyKey", key, MAX_IDEMPOTENCY_KEY)?;
+    }
+    let txn = db::begin_write(s.db).await?;
+    // The lock serializes check-ins on one key result, so `current` ends as the later one.
+    let kr = tenant::lock::<key_result::Entity>(&txn, s.actor, input.key_result_id).await?;
+    if let Some(first) = replay(&txn, &kr, &input).await? {
+        return Ok(first);
+    }
+    if kr.archived_at.is_some() {
+        return Err(Error::Conflict(format!("key result {:?} is archived and takes no check-ins", kr.title)));
+    }
+    let objective = tenant::get::<objective::Entity>(&txn, s.actor, kr.objective_id).await?;
+    guards::writable(&txn, s.actor, &objective).await?;
+    permissions::require_member(&txn, s.actor, objective.team_id, "check in on its key results").await?;
+    if kr.kind == KeyResultKind::Milestone && value != 0.0 && value != 1.0 {
+        return Err(Error::NotMeasurable("a milestone is done (1) or not (0): check in 0 or 1".into()));
+    }
+    let now = s.clock.now();
+    let row = check_in::Model {
+        id: new_id(),
+        organization_id: s.actor.organization_id,
+        key_result_id: kr.id,
+        value,
+        confidence: input.confidence,
+        note,
+        author_id: s.actor.person_id,
+        idempotency_key: input.idempotency_key.clone(),
+        recorded_at: now,
+    };
+    check_in::Entity::insert(check_in::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
+    let key_result = apply(&txn, kr, &row).await?;
+    let objectives = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
+    audit::log(&txn, s.actor, "check_in.record", ("check_in", row.id), None::<&()>, Some(&row), now).await?;
+    txn.commit().await?;
+    Ok(Recorded { check_in: row, key_result, objectives, replayed: false })
+}
+
+/// The first result of a retried request, when the key was seen on this key result.
+async fn replay(db: &impl ConnectionTrait, kr: &key_result::Model, input: &NewCheckIn) -> Result<Option<Recorded>> {
+    let Some(key) = &input.idempotency_key else { return Ok(None) };
+    let first = check_in::Entity::find()
+        .filter(check_in::Column::KeyResultId.eq(kr.id))
+        .filter(check_in::Column::IdempotencyKey.eq(key))
+        .one(db)
+        .await?;
+    let Some(first) = first else { return Ok(None) };
+    if first.value != input.value || first.confidence != input.confidence {
+        return Err(Error::Conflict(format!(
+            "idempotency key {key:?} was already used for a different check-in on this key result; use a new key"
+        )));
+    }
+    Ok(Some(Recorded { check_in: first, key_result: kr.clone(), objectives: Vec::new(), replayed: true }))
+}
+
+/// Moves the key result to the reading.
+async fn apply(
+    db: &impl ConnectionTrait,
+    kr: key_result::Model,
+    reading: &check_in::Model,
+) -> Result<key_result::Model> {
+    let progress = scoring::key_result_progress(scoring::Measure {
+        kind: kr.kind,
+        start: kr.start_value,
+        target: kr.target_value,
+        current: reading.value,
+    });
+    let count = kr.check_in_count + 1;
+    let mut row: key_result::ActiveModel = kr.into();
+    row.current_value = Set(reading.value);
+    row.progress = Set(progress);
+    row.latest_confidence = Set(Some(reading.confidence));
+    row.check_in_count = Set(count);
+    row.last_check_in_at = Set(Some(reading.recorded_at));
+    row.updated_at = Set(reading.recorded_at);
+    Ok(row.update(db).await?)
+}

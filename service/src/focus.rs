@@ -1,0 +1,58 @@
+//! Focus limits (SPEC §3.3): few active objectives per team and cycle, few key results
+//! per objective. ENFORCE refuses a breach; WARN lets it through (reported as an insight).
+
+use crate::{Actor, Error, Result, organizations, tenant};
+use entity::{FocusPolicyMode, ObjectiveState, key_result, objective, team};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use uuid::Uuid;
+
+/// Refuses activating one more objective for `team_id` in `cycle_id` beyond the policy.
+/// Locks the team row first, so two leads racing for the last place queue up and the
+/// second one counts the first.
+pub async fn check_objectives(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid, cycle_id: Uuid) -> Result<()> {
+    let team = tenant::lock::<team::Entity>(db, actor, team_id).await?;
+    let policy = organizations::current(db, actor).await?;
+    if policy.focus_policy_mode == FocusPolicyMode::Warn {
+        return Ok(());
+    }
+    let active = objective::Entity::find()
+        .filter(objective::Column::OrganizationId.eq(actor.organization_id))
+        .filter(objective::Column::TeamId.eq(team_id))
+        .filter(objective::Column::CycleId.eq(cycle_id))
+        .filter(objective::Column::State.eq(ObjectiveState::Active))
+        .filter(objective::Column::ArchivedAt.is_null())
+        .count(db)
+        .await?;
+    let max = policy.max_objectives_per_team.max(0) as u64;
+    if active >= max {
+        return Err(Error::FocusLimitExceeded(format!(
+            "team {:?} already has {active} active objectives in this cycle and the policy allows {max}: \
+             close or archive one first, or ask an admin to change the policy",
+            team.name
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses one more key result on `objective_id` beyond the policy. The caller holds the
+/// objective's lock.
+pub async fn check_key_results(db: &impl ConnectionTrait, actor: &Actor, objective: &objective::Model) -> Result<()> {
+    let policy = organizations::current(db, actor).await?;
+    if policy.focus_policy_mode == FocusPolicyMode::Warn {
+        return Ok(());
+    }
+    let live = key_result::Entity::find()
+        .filter(key_result::Column::ObjectiveId.eq(objective.id))
+        .filter(key_result::Column::ArchivedAt.is_null())
+        .count(db)
+        .await?;
+    let max = policy.max_key_results_per_objective.max(0) as u64;
+    if live >= max {
+        return Err(Error::FocusLimitExceeded(format!(
+            "objective {:?} already has {live} key results and the policy allows {max}: \
+             fewer, sharper key results work better",
+            objective.title
+        )));
+    }
+    Ok(())
+}
