@@ -98,7 +98,7 @@ async fn replay(db: &impl ConnectionTrait, kr: &key_result::Model, input: &NewCh
 }
 
 /// Moves the key result to the reading.
-async fn apply(
+pub(crate) async fn apply(
     db: &impl ConnectionTrait,
     kr: key_result::Model,
     reading: &check_in::Model,

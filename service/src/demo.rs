@@ -1,6 +1,6 @@
 //! The demo organization "Company X" from our product story, for `trellis serve --demo`.
 
-use crate::{Result, audit, db, new_id, progress, scoring};
+use crate::{Result, audit, check_ins, db, new_id, progress};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use entity::*;
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -349,36 +349,22 @@ impl<C: ConnectionTrait> Seed<'_, C> {
     ) -> Result<()> {
         let seconds = at.timestamp().max(0) as u64;
         let id = Uuid::new_v7(Timestamp::from_unix(uuid::NoContext, seconds, at.timestamp_subsec_nanos()));
-        check_in::Entity::insert(check_in::ActiveModel {
-            id: Set(id),
-            organization_id: Set(self.org),
-            key_result_id: Set(key_result_id),
-            value: Set(value),
-            confidence: Set(confidence),
-            note: Set(None),
-            author_id: Set(author_id),
-            idempotency_key: Set(None),
-            recorded_at: Set(at),
-        })
-        .exec_without_returning(self.db)
-        .await?;
+        let reading = check_in::Model {
+            id,
+            organization_id: self.org,
+            key_result_id,
+            value,
+            confidence,
+            note: None,
+            author_id,
+            idempotency_key: None,
+            recorded_at: at,
+        };
+        check_in::Entity::insert(check_in::ActiveModel::from(reading.clone())).exec_without_returning(self.db).await?;
         let Some(kr) = key_result::Entity::find_by_id(key_result_id).one(self.db).await? else {
             return Err(crate::Error::not_found("key result", key_result_id));
         };
-        let progress = scoring::key_result_progress(scoring::Measure {
-            kind: kr.kind,
-            start: kr.start_value,
-            target: kr.target_value,
-            current: value,
-        });
-        let count = kr.check_in_count + 1;
-        let mut row: key_result::ActiveModel = kr.into();
-        row.current_value = Set(value);
-        row.progress = Set(progress);
-        row.latest_confidence = Set(Some(confidence));
-        row.check_in_count = Set(count);
-        row.last_check_in_at = Set(Some(at));
-        sea_orm::ActiveModelTrait::update(row, self.db).await?;
+        check_ins::apply(self.db, kr, &reading).await?;
         Ok(())
     }
 

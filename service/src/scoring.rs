@@ -106,6 +106,19 @@ pub fn status(progress: f64, expected: f64, confidence: Option<Confidence>) -> S
     pace.min(cap)
 }
 
+/// An objective's status: its weakest key result's, or its own when it has none.
+pub fn objective_status(
+    progress: f64,
+    expected: f64,
+    key_results: impl IntoIterator<Item = (f64, Option<Confidence>)>,
+) -> Status {
+    key_results
+        .into_iter()
+        .map(|(progress, confidence)| status(progress, expected, confidence))
+        .min()
+        .unwrap_or_else(|| status(progress, expected, None))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +155,13 @@ mod tests {
         let elapsed = elapsed_fraction(d("2026-01-01"), d("2026-03-31"), now);
         assert!((elapsed - 0.5).abs() < 0.01);
         assert!((expected_progress(elapsed) - 0.35).abs() < 0.01);
+    }
+
+    #[test]
+    fn an_objective_is_as_weak_as_its_weakest_key_result() {
+        let krs = [(0.9, None), (0.1, Some(Confidence::OnTrack))];
+        assert_eq!(objective_status(0.5, 0.35, krs), Status::Red);
+        assert_eq!(objective_status(0.5, 0.35, []), Status::Green);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::graphql::context::scope;
 use crate::graphql::enums::{Confidence, KeyResultKind, KeyResultUnit, Status};
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
+use crate::graphql::initiative::Initiative;
 use crate::graphql::objective::{Objective, expected_progress};
 use crate::graphql::person::Person;
 use async_graphql::{Context, ID, Object, Result};
@@ -15,11 +16,6 @@ use service::scoring;
 
 /// A measurable result under one objective.
 pub struct KeyResult(pub key_result::Model);
-
-/// A key result's status against `expected`, lowered by its latest confidence.
-pub fn key_result_status(kr: &key_result::Model, expected: f64) -> scoring::Status {
-    scoring::status(kr.progress, expected, kr.latest_confidence)
-}
 
 #[Object]
 impl KeyResult {
@@ -66,7 +62,7 @@ impl KeyResult {
     }
     async fn status(&self, ctx: &Context<'_>) -> Result<Status> {
         let expected = self.expected_progress(ctx).await?;
-        Ok(key_result_status(&self.0, expected).into())
+        Ok(scoring::status(self.0.progress, expected, self.0.latest_confidence).into())
     }
     async fn latest_confidence(&self) -> Option<Confidence> {
         self.0.latest_confidence.map(Into::into)
@@ -100,6 +96,23 @@ impl KeyResult {
         let mut rows = scope(ctx)?.loaders.check_ins_of_key_result.load_one(self.0.id).await.gql()?.unwrap_or_default();
         rows.sort_by_key(|c| std::cmp::Reverse((c.recorded_at, c.id)));
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::CheckIn, |c| c.id, CheckIn)
+    }
+    /// The activities planned to move it.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    async fn initiatives(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Initiative>> {
+        let rows = scope(ctx)?.loaders.initiatives_of_key_result.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Initiative, |i| i.id, Initiative)
+    }
+    /// When it was archived; archived key results keep their check-ins.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

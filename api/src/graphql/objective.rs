@@ -7,7 +7,7 @@ use crate::graphql::dependency::Dependency;
 use crate::graphql::enums::{AlignmentKind, ObjectiveState, ProgressDriver, Status};
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
-use crate::graphql::key_result::{KeyResult, key_result_status};
+use crate::graphql::key_result::KeyResult;
 use crate::graphql::team::Team;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
@@ -85,8 +85,8 @@ impl Objective {
         let s = scope(ctx)?;
         let expected = expected_progress(&s, self.0.cycle_id).await?;
         let key_results = self.key_result_rows(&s).await?;
-        let weakest = key_results.iter().map(|kr| key_result_status(kr, expected)).min();
-        Ok(weakest.unwrap_or_else(|| scoring::status(self.0.progress, expected, None)).into())
+        let krs = key_results.iter().map(|kr| (kr.progress, kr.latest_confidence));
+        Ok(scoring::objective_status(self.0.progress, expected, krs).into())
     }
     /// Progress frozen when the objective's cycle closed.
     async fn final_score(&self) -> Option<f64> {

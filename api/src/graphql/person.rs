@@ -5,6 +5,7 @@ use crate::graphql::context::scope;
 use crate::graphql::enums::TeamRole;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
+use crate::graphql::initiative::Initiative;
 use crate::graphql::team::Team;
 use async_graphql::{Context, ID, Object, Result};
 use entity::{membership, person};
@@ -26,6 +27,19 @@ impl Person {
     }
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
+    }
+    /// The initiatives assigned to this person.
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    async fn initiatives(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Initiative>> {
+        let rows = scope(ctx)?.loaders.initiatives_of_person.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Initiative, |i| i.id, Initiative)
     }
     /// The teams this person belongs to.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]

@@ -1,11 +1,12 @@
 //! The query root.
 
-use crate::graphql::connection::{Conn, PageArgs, from_query};
+use crate::graphql::connection::{Conn, PageArgs, from_query, from_rows};
 use crate::graphql::context::scope;
 use crate::graphql::cycle::Cycle;
-use crate::graphql::enums::{CycleState, ObjectiveState, OrgRole};
+use crate::graphql::enums::{CycleState, ObjectiveState, OrgRole, Status};
 use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::ids::{Kind, expect};
+use crate::graphql::initiative::AuditEvent;
 use crate::graphql::key_result::KeyResult;
 use crate::graphql::node::{Node, resolve};
 use crate::graphql::objective::Objective;
@@ -48,6 +49,8 @@ pub struct ObjectiveFilter {
     pub cycle_id: Option<ID>,
     pub team_id: Option<ID>,
     pub state: Option<ObjectiveState>,
+    /// Only objectives with this status now.
+    pub status: Option<Status>,
     /// Aligned to this objective or key result.
     pub aligned_to_id: Option<ID>,
     /// Title contains this text, ignoring case.
@@ -55,18 +58,54 @@ pub struct ObjectiveFilter {
 }
 
 impl ObjectiveFilter {
-    fn decode(self) -> Result<ServiceObjectiveFilter> {
+    fn decode(self) -> Result<(ServiceObjectiveFilter, Option<Status>)> {
         let aligned_to_id = match &self.aligned_to_id {
             Some(id) => Some(expect(Kind::Objective, id).or_else(|_| expect(Kind::KeyResult, id))?),
             None => None,
         };
-        Ok(ServiceObjectiveFilter {
-            cycle_id: self.cycle_id.as_ref().map(|id| expect(Kind::Cycle, id)).transpose()?,
-            team_id: self.team_id.as_ref().map(|id| expect(Kind::Team, id)).transpose()?,
-            state: self.state.map(Into::into),
-            aligned_to_id,
-            search: self.search,
-            include_archived: false,
+        let status = self.status;
+        Ok((
+            ServiceObjectiveFilter {
+                cycle_id: self.cycle_id.as_ref().map(|id| expect(Kind::Cycle, id)).transpose()?,
+                team_id: self.team_id.as_ref().map(|id| expect(Kind::Team, id)).transpose()?,
+                state: self.state.map(Into::into),
+                aligned_to_id,
+                search: self.search,
+                include_archived: false,
+            },
+            status,
+        ))
+    }
+}
+
+/// Which audit events to list; filters combine.
+#[derive(InputObject, Default)]
+pub struct AuditEventFilter {
+    /// Events about this object (any global id).
+    pub entity_id: Option<ID>,
+    /// Events by this person.
+    pub actor_id: Option<ID>,
+    /// At or after this time.
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Before this time.
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl AuditEventFilter {
+    fn decode(self) -> Result<service::audit::AuditFilter> {
+        let entity_id = match &self.entity_id {
+            Some(id) => Some(
+                crate::graphql::ids::decode(id)
+                    .map(|(_, uuid)| uuid)
+                    .ok_or_else(|| bad_input(format!("{:?} is not a Trellis id", id.as_str())))?,
+            ),
+            None => None,
+        };
+        Ok(service::audit::AuditFilter {
+            entity_id,
+            actor_id: self.actor_id.as_ref().map(|id| expect(Kind::Person, id)).transpose()?,
+            since: self.since,
+            until: self.until,
         })
     }
 }
@@ -167,9 +206,35 @@ impl Query {
         before: Option<String>,
     ) -> Result<Conn<Objective>> {
         let s = scope(ctx)?;
-        let filter = filter.unwrap_or_default().decode()?;
-        let select = service::objectives::query(s.actor, &filter);
-        from_query(s.db, select, &PageArgs::new(first, after, last, before), Kind::Objective, Objective).await
+        let (filter, status) = filter.unwrap_or_default().decode()?;
+        let args = PageArgs::new(first, after, last, before);
+        match status {
+            Some(status) => {
+                let rows = service::objectives::with_status(s.db, s.actor, &filter, status.into(), s.clock.now())
+                    .await
+                    .gql()?;
+                from_rows(rows, &args, Kind::Objective, |o| o.id, Objective)
+            }
+            None => {
+                from_query(s.db, service::objectives::query(s.actor, &filter), &args, Kind::Objective, Objective).await
+            }
+        }
+    }
+    /// Who changed what, oldest first, filtered (everyone in the organization may read it).
+    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditEventFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<AuditEvent>> {
+        let s = scope(ctx)?;
+        let filter = filter.map(AuditEventFilter::decode).transpose()?.unwrap_or_default();
+        let select = service::audit::query(s.actor, &filter);
+        from_query(s.db, select, &PageArgs::new(first, after, last, before), Kind::AuditEvent, AuditEvent).await
     }
     async fn key_result(&self, ctx: &Context<'_>, id: ID) -> Result<KeyResult> {
         let loaded = scope(ctx)?.loaders.key_results.load_one(expect(Kind::KeyResult, &id)?).await.gql()?;
