@@ -88,7 +88,16 @@ impl Objective {
         let krs = key_results.iter().map(|kr| (kr.progress, kr.latest_confidence));
         Ok(scoring::objective_status(self.0.progress, expected, krs).into())
     }
-    /// Progress frozen when the objective's cycle closed.
+    /// The objective this one was carried over from.
+    async fn carried_over_from(&self, ctx: &Context<'_>) -> Result<Option<Objective>> {
+        let Some(source) = self.0.carried_over_from_id else { return Ok(None) };
+        Ok(scope(ctx)?.loaders.objectives.load_one(source).await.gql()?.map(Objective))
+    }
+    /// When it was archived; archived objectives keep their history.
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.0.archived_at
+    }
+    /// Progress frozen when the objective or its cycle closed.
     async fn final_score(&self) -> Option<f64> {
         self.0.final_score
     }
