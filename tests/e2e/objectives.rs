@@ -205,3 +205,36 @@ async fn an_archived_objective_leaves_lists_and_rollups() {
     assert_eq!(list["objectives"]["totalCount"], 0);
     assert!((progress(&app, &ids.company).await - marketing).abs() < 1e-9, "only Marketing contributes now");
 }
+
+#[tokio::test]
+async fn objectives_filter_by_their_status_now() {
+    use chrono::TimeZone;
+    let clock = service::FixedClock::new(chrono::Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap());
+    let options = trellis_tests::Options { demo: true, ..Default::default() };
+    let app = TestApp::start(options, std::sync::Arc::new(clock)).await;
+    let admin = app.demo_admin();
+    let all = app.data(&admin, "{ objectives { edges { node { title status } } } }", json!({})).await;
+    let all = all["objectives"]["edges"].as_array().unwrap().clone();
+    let status_of = |title: &str| all.iter().find(|e| e["node"]["title"] == title).unwrap()["node"]["status"].clone();
+    // The Product key result's latest confidence is AT_RISK, which caps it at YELLOW.
+    assert_eq!(status_of("Make the trial convince buyers on its own"), "YELLOW");
+    for status in ["GREEN", "YELLOW", "RED"] {
+        let query = "query($s: Status) { objectives(filter: { status: $s }) { totalCount edges { node { title } } } }";
+        let filtered = app.data(&admin, query, json!({ "s": status })).await;
+        let mut got: Vec<String> = filtered["objectives"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
+            .collect();
+        let mut want: Vec<String> = all
+            .iter()
+            .filter(|e| e["node"]["status"] == status)
+            .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
+            .collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{status}");
+        assert_eq!(filtered["objectives"]["totalCount"].as_u64().unwrap() as usize, want.len());
+    }
+}
