@@ -19,5 +19,6 @@ pub mod person;
 pub mod query;
 pub mod schema;
 pub mod team;
+pub mod tree;
 
 pub use schema::{AppSchema, build_schema, sdl};

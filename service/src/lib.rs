@@ -32,6 +32,7 @@ pub mod scope;
 pub mod scoring;
 pub mod search;
 pub mod team_writes;
+pub mod tree;
 pub mod teams;
 pub mod tenant;
 pub mod validate;

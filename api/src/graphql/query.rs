@@ -236,6 +236,23 @@ impl Query {
         let select = service::audit::query(s.actor, &filter);
         from_query(s.db, select, &PageArgs::new(first, after, last, before), Kind::AuditEvent, AuditEvent).await
     }
+    /// Every objective of a cycle under `rootId` (or the whole organization), to any
+    /// depth up to `maxDepth`, as a flat list with depths and parent links, plus the
+    /// cross-team dependencies among them: one request, a fixed number of statements.
+    async fn alignment_tree(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: ID,
+        root_id: Option<ID>,
+        max_depth: Option<i32>,
+    ) -> Result<crate::graphql::tree::AlignmentTree> {
+        crate::graphql::tree::alignment_tree(ctx, cycle_id, root_id, max_depth).await
+    }
+    /// What a team page shows for a cycle: objectives with key results, counts by status,
+    /// dependencies both ways.
+    async fn dashboard(&self, ctx: &Context<'_>, team_id: ID, cycle_id: ID) -> Result<crate::graphql::tree::Dashboard> {
+        crate::graphql::tree::dashboard(ctx, team_id, cycle_id).await
+    }
     async fn key_result(&self, ctx: &Context<'_>, id: ID) -> Result<KeyResult> {
         let loaded = scope(ctx)?.loaders.key_results.load_one(expect(Kind::KeyResult, &id)?).await.gql()?;
         required(loaded.map(KeyResult), "key result", &id)

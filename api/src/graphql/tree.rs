@@ -1,0 +1,142 @@
+//! `alignmentTree` and `dashboard`: whole views in one request, whose statement count
+//! does not grow with their size. The service loads the rows in batches and the
+//! per-request loaders are primed with them, so nested fields read from memory.
+
+use crate::graphql::context::{Scope, scope};
+use crate::graphql::cycle::Cycle;
+use crate::graphql::dependency::Dependency;
+use crate::graphql::error::GqlResult;
+use crate::graphql::ids::{Kind, encode, expect};
+use crate::graphql::objective::{Objective, expected_progress};
+use crate::graphql::team::Team;
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use entity::{key_result, objective};
+use service::scoring::{self, Status};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// One objective in a tree.
+pub struct AlignmentNode {
+    objective: objective::Model,
+    depth: u32,
+    parent_id: Option<Uuid>,
+}
+
+#[Object]
+impl AlignmentNode {
+    /// 0 for a root.
+    async fn depth(&self) -> u32 {
+        self.depth
+    }
+    /// The parent objective's id, when the parent is in this tree.
+    async fn parent_id(&self) -> Option<ID> {
+        self.parent_id.map(|id| encode(Kind::Objective, id))
+    }
+    async fn objective(&self) -> Objective {
+        Objective(self.objective.clone())
+    }
+}
+
+/// A flat alignment tree: nodes parents-first, and the dependency edges among them.
+pub struct AlignmentTree {
+    nodes: Vec<AlignmentNode>,
+    dependencies: Vec<entity::dependency::Model>,
+}
+
+#[Object]
+impl AlignmentTree {
+    /// Parents before their children, each with its depth and parent id.
+    async fn nodes(&self) -> &[AlignmentNode] {
+        &self.nodes
+    }
+    /// Cross-team dependencies that start or end in the tree.
+    async fn dependencies(&self) -> Vec<Dependency> {
+        self.dependencies.iter().cloned().map(Dependency).collect()
+    }
+}
+
+/// How many objectives are in each status.
+#[derive(SimpleObject, Default)]
+pub struct StatusCounts {
+    pub green: u32,
+    pub yellow: u32,
+    pub red: u32,
+}
+
+/// What a team page shows for a cycle.
+pub struct Dashboard {
+    inner: service::tree::Dashboard,
+}
+
+#[Object]
+impl Dashboard {
+    async fn team(&self) -> Team {
+        Team(self.inner.team.clone())
+    }
+    async fn cycle(&self) -> Cycle {
+        Cycle(self.inner.cycle.clone())
+    }
+    /// The team's live objectives in the cycle, oldest first.
+    async fn objectives(&self) -> Vec<Objective> {
+        self.inner.objectives.iter().cloned().map(Objective).collect()
+    }
+    /// Objectives per status colour now.
+    async fn status_counts(&self, ctx: &Context<'_>) -> Result<StatusCounts> {
+        let s = scope(ctx)?;
+        let expected = expected_progress(&s, self.inner.cycle.id).await?;
+        let mut counts = StatusCounts::default();
+        for o in &self.inner.objectives {
+            let krs = self.inner.key_results.get(&o.id).into_iter().flatten().map(|k| (k.progress, k.latest_confidence));
+            match scoring::objective_status(o.progress, expected, krs) {
+                Status::Green => counts.green += 1,
+                Status::Yellow => counts.yellow += 1,
+                Status::Red => counts.red += 1,
+            }
+        }
+        Ok(counts)
+    }
+    /// What the team needs from other teams.
+    async fn depends_on(&self) -> Vec<Dependency> {
+        self.inner.depends_on.iter().cloned().map(Dependency).collect()
+    }
+    /// What other teams need from this one.
+    async fn depended_on_by(&self) -> Vec<Dependency> {
+        self.inner.depended_on_by.iter().cloned().map(Dependency).collect()
+    }
+}
+
+/// Hands rows the service already loaded to the request's loaders.
+async fn prime(s: &Scope<'_>, objectives: &[objective::Model], key_results: &HashMap<Uuid, Vec<key_result::Model>>) {
+    s.loaders.objectives.feed_many(objectives.iter().map(|o| (o.id, o.clone()))).await;
+    let per_objective = objectives.iter().map(|o| (o.id, key_results.get(&o.id).cloned().unwrap_or_default()));
+    s.loaders.key_results_of_objective.feed_many(per_objective).await;
+    s.loaders.key_results.feed_many(key_results.values().flatten().map(|k| (k.id, k.clone()))).await;
+}
+
+/// The `alignmentTree` query.
+pub async fn alignment_tree(ctx: &Context<'_>, cycle_id: ID, root_id: Option<ID>, max_depth: Option<i32>) -> Result<AlignmentTree> {
+    let s = scope(ctx)?;
+    let cycle = expect(Kind::Cycle, &cycle_id)?;
+    let root = root_id.as_ref().map(|id| expect(Kind::Objective, id)).transpose()?;
+    let depth = max_depth.map(|d| d.max(0) as u32);
+    let tree = service::tree::alignment_tree(s.db, s.actor, cycle, root, depth).await.gql()?;
+    let objectives: Vec<objective::Model> = tree.nodes.iter().map(|n| n.objective.clone()).collect();
+    prime(&s, &objectives, &tree.key_results).await;
+    let nodes = tree
+        .nodes
+        .into_iter()
+        .map(|n| AlignmentNode { objective: n.objective, depth: n.depth, parent_id: n.parent_id })
+        .collect();
+    Ok(AlignmentTree { nodes, dependencies: tree.dependencies })
+}
+
+/// The `dashboard` query.
+pub async fn dashboard(ctx: &Context<'_>, team_id: ID, cycle_id: ID) -> Result<Dashboard> {
+    let s = scope(ctx)?;
+    let (team, cycle) = (expect(Kind::Team, &team_id)?, expect(Kind::Cycle, &cycle_id)?);
+    let inner = service::tree::dashboard(s.db, s.actor, team, cycle).await.gql()?;
+    prime(&s, &inner.objectives, &inner.key_results).await;
+    s.loaders.cycles.feed_one(inner.cycle.id, inner.cycle.clone()).await;
+    s.loaders.teams.feed_one(inner.team.id, inner.team.clone()).await;
+    Ok(Dashboard { inner })
+}
