@@ -131,7 +131,7 @@ async fn transition(
     }
     let now = s.clock.now();
     let frozen = match to {
-        CycleState::Closed => Expr::col(objective::Column::Progress).into(),
+        CycleState::Closed => Expr::col(objective::Column::Progress),
         _ => Expr::value(Option::<f64>::None),
     };
     objective::Entity::update_many()

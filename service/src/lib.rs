@@ -16,6 +16,7 @@ pub mod demo;
 pub mod dependencies;
 pub mod error;
 pub mod focus;
+pub mod generate;
 pub mod guards;
 pub mod initiatives;
 pub mod key_result_writes;
@@ -32,9 +33,9 @@ pub mod scope;
 pub mod scoring;
 pub mod search;
 pub mod team_writes;
-pub mod tree;
 pub mod teams;
 pub mod tenant;
+pub mod tree;
 pub mod validate;
 
 pub use actor::{Actor, Identity, OrgRole};

@@ -3,9 +3,15 @@
 #![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
 
 mod auth;
+mod check_ins;
+mod concurrency;
+mod cycles;
 mod demo;
 mod http;
 mod limits;
+mod objectives;
 mod pagination;
+mod planning;
 mod schema;
+mod teams;
 mod tenancy;
