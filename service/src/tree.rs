@@ -57,7 +57,11 @@ pub async fn alignment_tree(
         }
         None => {
             let ids: HashSet<Uuid> = objectives.iter().map(|o| o.id).collect();
-            objectives.iter().filter(|o| o.parent_objective_id.is_none_or(|p| !ids.contains(&p))).map(|o| o.id).collect()
+            objectives
+                .iter()
+                .filter(|o| o.parent_objective_id.is_none_or(|p| !ids.contains(&p)))
+                .map(|o| o.id)
+                .collect()
         }
     };
     let nodes = walk(objectives, &roots, max_depth);

@@ -50,7 +50,8 @@ pub fn member(app: &TestApp, subject: &str) -> String {
 }
 
 pub async fn progress(app: &TestApp, id: &Value) -> f64 {
-    let data = app.data(&app.demo_admin(), "query($id: ID!) { objective(id: $id) { progress } }", json!({ "id": id })).await;
+    let data =
+        app.data(&app.demo_admin(), "query($id: ID!) { objective(id: $id) { progress } }", json!({ "id": id })).await;
     data["objective"]["progress"].as_f64().unwrap()
 }
 
@@ -142,7 +143,8 @@ async fn refused_check_ins_say_why_and_leave_nothing_behind() {
 async fn a_milestone_checks_in_done_and_an_admin_may_check_in_anywhere() {
     let app = TestApp::spawn_demo().await;
     let ids = demo(&app).await;
-    let done = app.data(&member(&app, "maria"), CHECK_IN, json!({ "input": { "keyResultId": ids.kit, "value": 1.0 } })).await;
+    let done =
+        app.data(&member(&app, "maria"), CHECK_IN, json!({ "input": { "keyResultId": ids.kit, "value": 1.0 } })).await;
     assert_eq!(done["checkIn"]["keyResult"]["progress"], 1.0);
     let input = json!({ "keyResultId": ids.lead_time, "value": 39.0, "confidence": "AT_RISK" });
     let admin = app.data(&app.demo_admin(), CHECK_IN, json!({ "input": input })).await;

@@ -24,8 +24,12 @@ async fn concurrent_check_ins_on_one_key_result_are_all_kept_and_current_is_the_
         assert!(status.is_success() && body.get("errors").is_none(), "{body}");
     }
     let after = app
-        .data(&sid, "query($id: ID!) { keyResult(id: $id) { checkInCount currentValue
-            checkIns(first: 1) { totalCount edges { node { value } } } } }", json!({ "id": ids.conversion }))
+        .data(
+            &sid,
+            "query($id: ID!) { keyResult(id: $id) { checkInCount currentValue
+            checkIns(first: 1) { totalCount edges { node { value } } } } }",
+            json!({ "id": ids.conversion }),
+        )
         .await;
     let kr = &after["keyResult"];
     assert_eq!(kr["checkInCount"].as_i64().unwrap(), before + 12);
@@ -41,7 +45,8 @@ async fn the_same_idempotency_key_sent_at_once_records_once() {
     let input = json!({ "keyResultId": ids.lead_time, "value": 42, "idempotencyKey": "flaky-network-7" });
     let requests = (0..6).map(|_| app.graphql(&sid, CHECK_IN, json!({ "input": input })));
     let answers = join_all(requests).await;
-    let mut ids_seen: Vec<_> = answers.iter().map(|(_, body)| body["data"]["checkIn"]["checkIn"]["id"].clone()).collect();
+    let mut ids_seen: Vec<_> =
+        answers.iter().map(|(_, body)| body["data"]["checkIn"]["checkIn"]["id"].clone()).collect();
     ids_seen.dedup();
     assert_eq!(ids_seen.len(), 1, "{answers:?}");
     let replays = answers.iter().filter(|(_, body)| body["data"]["checkIn"]["replayed"] == true).count();
@@ -61,7 +66,12 @@ async fn two_leads_racing_for_the_last_active_objective_cannot_both_win() {
         let create = "mutation($input: CreateObjectiveInput!) { createObjective(input: $input) { objective { id } } }";
         let id = app.data(&sam, create, json!({ "input": input })).await["createObjective"]["objective"]["id"].clone();
         let kr = json!({ "objectiveId": id, "title": "Done", "kind": "MILESTONE" });
-        app.data(&sam, "mutation($input: CreateKeyResultInput!) { createKeyResult(input: $input) { keyResult { id } } }", json!({ "input": kr })).await;
+        app.data(
+            &sam,
+            "mutation($input: CreateKeyResultInput!) { createKeyResult(input: $input) { keyResult { id } } }",
+            json!({ "input": kr }),
+        )
+        .await;
         drafts.push(id);
     }
     let activate = "mutation($id: ID!) { activateObjective(input: { id: $id }) { objective { state } } }";

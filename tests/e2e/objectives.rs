@@ -68,7 +68,8 @@ async fn only_leads_of_the_owning_team_and_admins_manage_its_objectives() {
     }
     let admin = app.data(&app.demo_admin(), CREATE, input).await;
     assert_eq!(admin["createObjective"]["objective"]["state"], "DRAFT");
-    let update = "mutation($id: ID!) { updateObjective(input: { id: $id, title: \"Mine now\" }) { objective { title } } }";
+    let update =
+        "mutation($id: ID!) { updateObjective(input: { id: $id, title: \"Mine now\" }) { objective { title } } }";
     let (_, body) = app.graphql(&member(&app, "maria"), update, json!({ "id": ids.sales })).await;
     assert_eq!(error_code(&body), "FORBIDDEN");
 }
@@ -82,9 +83,7 @@ async fn key_results_must_be_measurable_and_driven_by_team_members() {
         let (app, sam) = (&app, &sam);
         async move { app.graphql(sam, ADD_KR, json!({ "input": input })).await.1 }
     };
-    let base = |kind: &str, start: f64, target: f64| {
-        json!({ "objectiveId": ids.sales, "title": "A result", "kind": kind, "startValue": start, "targetValue": target })
-    };
+    let base = |kind: &str, start: f64, target: f64| json!({ "objectiveId": ids.sales, "title": "A result", "kind": kind, "startValue": start, "targetValue": target });
     assert_eq!(error_code(&attempt(base("INCREASE", 20.0, 10.0)).await), "NOT_MEASURABLE");
     assert_eq!(error_code(&attempt(base("DECREASE", 10.0, 20.0)).await), "NOT_MEASURABLE");
     assert_eq!(error_code(&attempt(base("INCREASE", 5.0, 5.0)).await), "NOT_MEASURABLE");
@@ -117,8 +116,14 @@ async fn focus_limits_are_enforced_or_only_warned_about_as_the_policy_says() {
     let (_, body) = app.graphql(&sam, ACTIVATE, json!({ "id": second })).await;
     assert_eq!(error_code(&body), "FOCUS_LIMIT_EXCEEDED");
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("allows 1"));
-    let (_, body) = app.graphql(&sam, ADD_KR, json!({ "input": {
-        "objectiveId": ids.sales, "title": "A third result", "kind": "MILESTONE" } })).await;
+    let (_, body) = app
+        .graphql(
+            &sam,
+            ADD_KR,
+            json!({ "input": {
+        "objectiveId": ids.sales, "title": "A third result", "kind": "MILESTONE" } }),
+        )
+        .await;
     assert_eq!(error_code(&body), "FOCUS_LIMIT_EXCEEDED");
 
     app.data(&admin, policy, json!({ "input": { "mode": "WARN" } })).await;
@@ -145,7 +150,13 @@ async fn alignment_refuses_loops_and_unrelated_cycles_and_only_contributors_coun
     assert_eq!(error_code(&app.graphql(&admin, ALIGN, mismatch).await.1), "ALIGNMENT_CYCLE_MISMATCH");
 
     // Product SUPPORTS the company objective; making it CONTRIBUTE changes the average.
-    let data = app.data(&admin, r#"{ objectives(filter: { search: "trial convince" }) { edges { node { id progress } } } }"#, json!({})).await;
+    let data = app
+        .data(
+            &admin,
+            r#"{ objectives(filter: { search: "trial convince" }) { edges { node { id progress } } } }"#,
+            json!({}),
+        )
+        .await;
     let product = &data["objectives"]["edges"][0]["node"];
     let before = progress(&app, &ids.company).await;
     let (sales, marketing) = (progress(&app, &ids.sales).await, progress(&app, &ids.marketing).await);
@@ -172,14 +183,18 @@ async fn closing_freezes_the_score_and_carry_over_starts_a_fresh_draft() {
     assert_eq!(closed["state"], "CLOSED");
     assert_eq!(closed["finalScore"], closed["progress"]);
     assert_eq!(closed["closingNote"], "Good quarter");
-    let (_, body) = app.graphql(&member(&app, "sid"), CHECK_IN, json!({ "input": { "keyResultId": ids.lead_time, "value": 33 } })).await;
+    let (_, body) = app
+        .graphql(&member(&app, "sid"), CHECK_IN, json!({ "input": { "keyResultId": ids.lead_time, "value": 33 } }))
+        .await;
     assert_eq!(error_code(&body), "OBJECTIVE_CLOSED");
 
     let next = "mutation { createCycle(input: { name: \"Next quarter\", startsOn: \"2099-01-01\", endsOn: \"2099-03-31\" }) { cycle { id } } }";
     let next = app.data(&admin, next, json!({})).await["createCycle"]["cycle"]["id"].clone();
     let carry = "mutation($id: ID!, $cycle: ID!) { carryOverObjective(input: { id: $id, cycleId: $cycle }) { objective {
         id state title carriedOverFrom { id } cycle { id } progress checkInCount keyResults { totalCount edges { node { currentValue startValue } } } } } }";
-    let copy = app.data(&sam, carry, json!({ "id": ids.sales, "cycle": next })).await["carryOverObjective"]["objective"].clone();
+    let copy =
+        app.data(&sam, carry, json!({ "id": ids.sales, "cycle": next })).await["carryOverObjective"]["objective"]
+            .clone();
     assert_eq!(copy["state"], "DRAFT");
     assert_eq!(copy["title"], "Speed up our sales cycle");
     assert_eq!(copy["carriedOverFrom"]["id"], ids.sales);

@@ -86,7 +86,8 @@ impl Dashboard {
         let expected = expected_progress(&s, self.inner.cycle.id).await?;
         let mut counts = StatusCounts::default();
         for o in &self.inner.objectives {
-            let krs = self.inner.key_results.get(&o.id).into_iter().flatten().map(|k| (k.progress, k.latest_confidence));
+            let krs =
+                self.inner.key_results.get(&o.id).into_iter().flatten().map(|k| (k.progress, k.latest_confidence));
             match scoring::objective_status(o.progress, expected, krs) {
                 Status::Green => counts.green += 1,
                 Status::Yellow => counts.yellow += 1,
@@ -114,7 +115,12 @@ async fn prime(s: &Scope<'_>, objectives: &[objective::Model], key_results: &Has
 }
 
 /// The `alignmentTree` query.
-pub async fn alignment_tree(ctx: &Context<'_>, cycle_id: ID, root_id: Option<ID>, max_depth: Option<i32>) -> Result<AlignmentTree> {
+pub async fn alignment_tree(
+    ctx: &Context<'_>,
+    cycle_id: ID,
+    root_id: Option<ID>,
+    max_depth: Option<i32>,
+) -> Result<AlignmentTree> {
     let s = scope(ctx)?;
     let cycle = expect(Kind::Cycle, &cycle_id)?;
     let root = root_id.as_ref().map(|id| expect(Kind::Objective, id)).transpose()?;
