@@ -9,6 +9,7 @@ use crate::http::{AppState, router};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use service::Clock;
+use service::db::StatementCounter;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,7 +34,8 @@ pub struct Application {
 impl Application {
     /// Connects and migrates the database, loads the demo when asked, and binds the port.
     pub async fn build(settings: &ServerSettings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let db = service::db::connect_and_migrate(&settings.database_url).await?;
+        let mut db = service::db::connect_and_migrate(&settings.database_url).await?;
+        let statements = service::db::count_statements(&mut db);
         if settings.demo && service::demo::load(&db, clock.now()).await.context("loading the demo organization")? {
             tracing::info!(organization.slug = service::demo::SLUG, "demo organization loaded");
         }
@@ -47,6 +49,7 @@ impl Application {
             clock,
             verifier: Arc::new(Verifier::hs256(&settings.jwt_secret)),
             limits: settings.limits,
+            statements,
         };
         Ok(Application { listener, state })
     }
@@ -59,6 +62,11 @@ impl Application {
     /// The database pool, for tests that inspect what a request wrote.
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
+    }
+
+    /// The count of SQL statements this server has run.
+    pub fn statements(&self) -> StatementCounter {
+        self.state.statements.clone()
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.

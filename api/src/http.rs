@@ -1,4 +1,5 @@
-//! HTTP routes: GraphQL at `/graphql`, health at `/healthz`, readiness at `/readyz`.
+//! HTTP routes: GraphQL at `/graphql`, health at `/healthz`, readiness at `/readyz`,
+//! counters at `/metrics`.
 
 pub mod graphql;
 pub mod health;
@@ -24,6 +25,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub verifier: Arc<Verifier>,
     pub limits: Limits,
+    pub statements: service::db::StatementCounter,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -35,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
+        .route("/metrics", get(health::metrics))
         .with_state(state)
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {

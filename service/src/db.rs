@@ -113,6 +113,28 @@ fn one_line(error: &DbErr) -> String {
     }
 }
 
+/// Counts the SQL statements a pool runs: tests prove reads cost a fixed number of
+/// statements, and `/metrics` reports the total.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl StatementCounter {
+    /// Statements run so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Starts counting the statements of `db` (and of every clone made afterwards).
+pub fn count_statements(db: &mut DatabaseConnection) -> StatementCounter {
+    let counter = StatementCounter::default();
+    let inner = counter.0.clone();
+    db.set_metric_callback(move |_| {
+        inner.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    });
+    counter
+}
+
 /// Checks that the database answers; used by the readiness probe.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())

@@ -27,6 +27,10 @@ pub struct TreeNode {
 #[derive(Debug, Clone, Default)]
 pub struct Tree {
     pub nodes: Vec<TreeNode>,
+    /// The cycle the tree is drawn for.
+    pub cycle: Option<cycle::Model>,
+    /// The teams owning the nodes.
+    pub teams: Vec<entity::team::Model>,
     pub key_results: HashMap<Uuid, Vec<key_result::Model>>,
     pub dependencies: Vec<dependency::Model>,
 }
@@ -41,7 +45,7 @@ pub async fn alignment_tree(
     max_depth: Option<u32>,
 ) -> Result<Tree> {
     let max_depth = max_depth.unwrap_or(MAX_DEPTH).min(MAX_DEPTH);
-    tenant::get::<cycle::Entity>(db, actor, cycle_id).await?;
+    let cycle = tenant::get::<cycle::Entity>(db, actor, cycle_id).await?;
     let mut objectives = live(actor).filter(objective::Column::CycleId.eq(cycle_id)).all(db).await?;
     let roots: Vec<Uuid> = match root_id {
         Some(root) => {
@@ -76,7 +80,9 @@ pub async fn alignment_tree(
     )
     .await?;
     let dependencies = edges(db, actor, &ids).await?;
-    Ok(Tree { nodes, key_results, dependencies })
+    let team_ids: Vec<Uuid> = nodes.iter().map(|n| n.objective.team_id).collect::<HashSet<_>>().into_iter().collect();
+    let teams = tenant::by_ids::<entity::team::Entity>(db, actor, &team_ids).await?.into_values().collect();
+    Ok(Tree { nodes, cycle: Some(cycle), teams, key_results, dependencies })
 }
 
 fn live(actor: &Actor) -> sea_orm::Select<objective::Entity> {

@@ -13,5 +13,6 @@ mod objectives;
 mod pagination;
 mod planning;
 mod schema;
+mod statements;
 mod teams;
 mod tenancy;

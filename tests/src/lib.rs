@@ -106,6 +106,8 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub db: sea_orm::DatabaseConnection,
+    /// SQL statements the server has run.
+    pub statements: service::db::StatementCounter,
     stop: Option<oneshot::Sender<()>>,
     // Declared last: the database goes after the server is told to stop.
     _database: TestDatabase,
@@ -135,6 +137,7 @@ impl TestApp {
         let app = Application::build(&settings, clock).await.expect("start the server");
         let addr = app.local_addr().expect("bound address");
         let db = app.db().clone();
+        let statements = app.statements();
         let (stop, stopped) = oneshot::channel();
         tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
@@ -143,6 +146,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client"),
             db,
+            statements,
             stop: Some(stop),
             _database: database,
         }

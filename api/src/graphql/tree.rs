@@ -128,6 +128,8 @@ pub async fn alignment_tree(
     let tree = service::tree::alignment_tree(s.db, s.actor, cycle, root, depth).await.gql()?;
     let objectives: Vec<objective::Model> = tree.nodes.iter().map(|n| n.objective.clone()).collect();
     prime(&s, &objectives, &tree.key_results).await;
+    s.loaders.teams.feed_many(tree.teams.into_iter().map(|t| (t.id, t))).await;
+    s.loaders.cycles.feed_many(tree.cycle.into_iter().map(|c| (c.id, c))).await;
     let nodes = tree
         .nodes
         .into_iter()

@@ -1,4 +1,4 @@
-//! Liveness and readiness probes.
+//! Liveness and readiness probes, and the counters in Prometheus' text format.
 
 use crate::http::AppState;
 use axum::extract::State;
@@ -18,4 +18,14 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) 
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
         }
     }
+}
+
+/// Counters in Prometheus' text format.
+pub async fn metrics(State(state): State<AppState>) -> String {
+    format!(
+        "# HELP trellis_sql_statements_total SQL statements run since start.\n\
+         # TYPE trellis_sql_statements_total counter\n\
+         trellis_sql_statements_total {}\n",
+        state.statements.get()
+    )
 }

@@ -1,0 +1,81 @@
+//! Reads cost a fixed number of SQL statements, whatever the size of what they read.
+
+use serde_json::{Value, json};
+use service::OrgRole;
+use service::generate::{Generated, Scale};
+use trellis_tests::{TestApp, token};
+
+const NESTED: &str = "{ objectives(first: 100) { edges { node { title
+    keyResults { edges { node { title checkIns(first: 3) { edges { node { value } } } } } }
+    team { name members { edges { node { role person { displayName } } } } } } } } }";
+const DASHBOARD: &str = "query($team: ID!, $cycle: ID!) { dashboard(teamId: $team, cycleId: $cycle) {
+    statusCounts { green yellow red }
+    objectives { title progress status keyResults { edges { node { title progress status currentValue lastCheckInAt } } } }
+    dependsOn { note to { title team { name } } } dependedOnBy { note from { title team { name } } } } }";
+const TREE: &str = "query($cycle: ID!) { alignmentTree(cycleId: $cycle) {
+    nodes { depth parentId objective { title progress expectedProgress status team { name }
+        keyResults { edges { node { title progress currentValue } } } } }
+    dependencies { from { id } to { id } } } }";
+
+/// The fewest statements one request took over three runs: batching windows can split
+/// under load, but an N+1 would show in every run.
+async fn statements(app: &TestApp, token: &str, query: &str, variables: Value) -> u64 {
+    let mut fewest = u64::MAX;
+    for _ in 0..3 {
+        let before = app.statements.get();
+        app.data(token, query, variables.clone()).await;
+        fewest = fewest.min(app.statements.get() - before);
+    }
+    fewest
+}
+
+async fn generated(slug: &str, scale: Scale) -> (TestApp, Generated, String) {
+    let app = TestApp::spawn().await;
+    let generated = service::generate::organization(&app.db, slug, scale, chrono::Utc::now()).await.unwrap();
+    let admin = token(slug, "admin", OrgRole::Admin, std::time::Duration::from_secs(600));
+    (app, generated, admin)
+}
+
+fn id(kind: &str, uuid: uuid::Uuid) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{}", uuid.simple()))
+}
+
+#[tokio::test]
+async fn nested_lists_dashboards_and_trees_cost_the_same_statements_for_10_and_1000_objectives() {
+    let small = Scale { teams: 1, objectives_per_team: 10, key_results_per_objective: 3, check_ins_per_key_result: 4 };
+    let large = Scale { objectives_per_team: 1000, ..small };
+    let mut counts = Vec::new();
+    for (slug, scale) in [("small", small), ("large", large)] {
+        let (app, generated, admin) = generated(slug, scale).await;
+        assert_eq!(generated.objectives, scale.objectives_per_team);
+        let team = id("Team", generated.root_team_id);
+        let cycle = id("Cycle", generated.cycle_id);
+        let dashboard = app.data(&admin, DASHBOARD, json!({ "team": team, "cycle": cycle })).await;
+        assert_eq!(dashboard["dashboard"]["objectives"].as_array().unwrap().len(), scale.objectives_per_team);
+        counts.push((
+            statements(&app, &admin, NESTED, json!({})).await,
+            statements(&app, &admin, DASHBOARD, json!({ "team": team, "cycle": cycle })).await,
+        ));
+    }
+    assert_eq!(counts[0], counts[1], "(nested, dashboard) statements for 10 vs 1000 objectives");
+    assert!(counts[1].0 <= 10 && counts[1].1 <= 10, "{counts:?}");
+}
+
+#[tokio::test]
+async fn a_whole_organization_tree_costs_the_same_statements_for_10_and_1000_objectives() {
+    let small = Scale { teams: 3, objectives_per_team: 4, key_results_per_objective: 2, check_ins_per_key_result: 2 };
+    let large = Scale { teams: 250, ..small };
+    let mut counts = Vec::new();
+    for (slug, scale) in [("small", small), ("large", large)] {
+        let (app, generated, admin) = generated(slug, scale).await;
+        let cycle = id("Cycle", generated.cycle_id);
+        let tree = app.data(&admin, TREE, json!({ "cycle": cycle })).await;
+        let nodes = tree["alignmentTree"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), generated.objectives, "every objective is in the tree");
+        assert!(nodes.iter().any(|n| n["depth"] == 2), "three levels deep");
+        counts.push(statements(&app, &admin, TREE, json!({ "cycle": cycle })).await);
+    }
+    assert_eq!(counts[0], counts[1], "tree statements for 12 vs 1000 objectives");
+    assert!(counts[1] <= 10, "{counts:?}");
+}
