@@ -98,7 +98,13 @@ pub struct Aligned {
 }
 
 /// Aligns `objective_id` to `parent` as `kind`, or removes its alignment (`None`).
+/// Two leads aligning two objectives to each other at once lock the rows in opposite
+/// orders; the database aborts one, which runs again and then sees the loop.
 pub async fn align(s: Scope<'_>, objective_id: Uuid, parent: Option<Parent>, kind: AlignmentKind) -> Result<Aligned> {
+    db::retry(|| align_once(s, objective_id, parent, kind)).await
+}
+
+async fn align_once(s: Scope<'_>, objective_id: Uuid, parent: Option<Parent>, kind: AlignmentKind) -> Result<Aligned> {
     let txn = db::begin_write(s.db).await?;
     let current = tenant::lock::<objective::Entity>(&txn, s.actor, objective_id).await?;
     let cycle = guards::writable(&txn, s.actor, &current).await?;

@@ -17,7 +17,8 @@ pub struct NewCheckIn {
     pub value: f64,
     pub confidence: Confidence,
     pub note: Option<String>,
-    /// The same key on the same key result records once; a retry gets the first result.
+    /// The same key from the same person on the same key result records once; a retry gets
+    /// the first result.
     pub idempotency_key: Option<String>,
 }
 
@@ -36,6 +37,10 @@ pub struct Recorded {
 /// confidence, and the stored progress of its objective and every ancestor it rolls up
 /// into, with an audit event, in one transaction.
 pub async fn record(s: Scope<'_>, input: NewCheckIn) -> Result<Recorded> {
+    db::retry(|| record_once(s, &input)).await
+}
+
+async fn record_once(s: Scope<'_>, input: &NewCheckIn) -> Result<Recorded> {
     permissions::require_writer(s.actor)?;
     let value = validate::number("value", input.value)?;
     let note = validate::text("note", input.note.as_deref())?;
@@ -48,15 +53,16 @@ pub async fn record(s: Scope<'_>, input: NewCheckIn) -> Result<Recorded> {
     let txn = db::begin_write(s.db).await?;
     // The lock serializes check-ins on one key result, so `current` ends as the later one.
     let kr = tenant::lock::<key_result::Entity>(&txn, s.actor, input.key_result_id).await?;
-    if let Some(first) = replay(&txn, &kr, &input).await? {
+    let objective = tenant::get::<objective::Entity>(&txn, s.actor, kr.objective_id).await?;
+    permissions::require_member(&txn, s.actor, objective.team_id, "check in on its key results").await?;
+    // A retry answers with the first result even if the cycle closed in between.
+    if let Some(first) = replay(&txn, s, &kr, input).await? {
         return Ok(first);
     }
     if kr.archived_at.is_some() {
         return Err(Error::Conflict(format!("key result {:?} is archived and takes no check-ins", kr.title)));
     }
-    let objective = tenant::get::<objective::Entity>(&txn, s.actor, kr.objective_id).await?;
     guards::writable(&txn, s.actor, &objective).await?;
-    permissions::require_member(&txn, s.actor, objective.team_id, "check in on its key results").await?;
     if kr.kind == KeyResultKind::Milestone && value != 0.0 && value != 1.0 {
         return Err(Error::NotMeasurable("a milestone is done (1) or not (0): check in 0 or 1".into()));
     }
@@ -80,16 +86,24 @@ pub async fn record(s: Scope<'_>, input: NewCheckIn) -> Result<Recorded> {
     Ok(Recorded { check_in: row, key_result, objectives, replayed: false })
 }
 
-/// The first result of a retried request, when the key was seen on this key result.
-async fn replay(db: &impl ConnectionTrait, kr: &key_result::Model, input: &NewCheckIn) -> Result<Option<Recorded>> {
+/// The first result of a retried request: the caller's own check-in on this key result
+/// with the same key.
+async fn replay(
+    db: &impl ConnectionTrait,
+    s: Scope<'_>,
+    kr: &key_result::Model,
+    input: &NewCheckIn,
+) -> Result<Option<Recorded>> {
     let Some(key) = &input.idempotency_key else { return Ok(None) };
     let first = check_in::Entity::find()
         .filter(check_in::Column::KeyResultId.eq(kr.id))
+        .filter(check_in::Column::AuthorId.eq(s.actor.person_id))
         .filter(check_in::Column::IdempotencyKey.eq(key))
         .one(db)
         .await?;
     let Some(first) = first else { return Ok(None) };
-    if first.value != input.value || first.confidence != input.confidence {
+    let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if first.value != input.value || first.confidence != input.confidence || first.note.as_deref() != note {
         return Err(Error::Conflict(format!(
             "idempotency key {key:?} was already used for a different check-in on this key result; use a new key"
         )));

@@ -15,8 +15,15 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        to_micros(Utc::now())
     }
+}
+
+/// PostgreSQL keeps microseconds: an answer built in memory must carry no more, so that
+/// it matches what a later read (or an idempotent replay) returns.
+fn to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    at.trunc_subsecs(6)
 }
 
 /// A clock that stays where it is set; tests move it explicitly.
@@ -26,12 +33,12 @@ pub struct FixedClock(Arc<Mutex<DateTime<Utc>>>);
 impl FixedClock {
     /// A clock standing at `at`.
     pub fn new(at: DateTime<Utc>) -> Self {
-        Self(Arc::new(Mutex::new(at)))
+        Self(Arc::new(Mutex::new(to_micros(at))))
     }
 
     /// Moves the clock to `at`.
     pub fn set(&self, at: DateTime<Utc>) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = at;
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = to_micros(at);
     }
 }
 

@@ -89,6 +89,32 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Whether the database aborted a transaction to break a deadlock or a serialization
+/// conflict: running it again will see the other writer's committed change.
+pub fn is_transient(error: &DbErr) -> bool {
+    let text = error.to_string();
+    text.contains("deadlock detected") || text.contains("could not serialize") || text.contains("40P01")
+}
+
+/// Runs a whole write transaction again (up to three times) when the database aborted it
+/// as a deadlock victim.
+pub async fn retry<T, F, Fut>(mut write: F) -> crate::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = crate::Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match write().await {
+            Err(crate::Error::Database(error)) if attempt < 3 && is_transient(&error) => {
+                attempt += 1;
+                tracing::warn!(error = %error, attempt, "write aborted by the database; retrying");
+            }
+            result => return result,
+        }
+    }
+}
+
 /// The URL without its password, fit for logs and error messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {

@@ -59,28 +59,34 @@ where
 pub async fn organization(db: &DatabaseConnection, slug: &str, scale: Scale, now: DateTime<Utc>) -> Result<Generated> {
     let txn = db::begin_write(db).await?;
     let org = new_id();
-    insert(&txn, [organization::ActiveModel::from(organization::Model {
-        id: org,
-        name: format!("Generated {slug}"),
-        slug: slug.to_owned(),
-        timezone: "UTC".into(),
-        max_objectives_per_team: scale.objectives_per_team.max(5) as i32,
-        max_key_results_per_objective: scale.key_results_per_objective.max(5) as i32,
-        focus_policy_mode: FocusPolicyMode::Enforce,
-        created_at: now,
-        updated_at: now,
-    })])
+    insert(
+        &txn,
+        [organization::ActiveModel::from(organization::Model {
+            id: org,
+            name: format!("Generated {slug}"),
+            slug: slug.to_owned(),
+            timezone: "UTC".into(),
+            max_objectives_per_team: scale.objectives_per_team.max(5) as i32,
+            max_key_results_per_objective: scale.key_results_per_objective.max(5) as i32,
+            focus_policy_mode: FocusPolicyMode::Enforce,
+            created_at: now,
+            updated_at: now,
+        })],
+    )
     .await?;
     let admin = new_id();
-    insert(&txn, [person::ActiveModel::from(person::Model {
-        id: admin,
-        organization_id: org,
-        subject: "admin".into(),
-        email: None,
-        display_name: Some("Generated admin".into()),
-        created_at: now,
-        updated_at: now,
-    })])
+    insert(
+        &txn,
+        [person::ActiveModel::from(person::Model {
+            id: admin,
+            organization_id: org,
+            subject: "admin".into(),
+            email: None,
+            display_name: Some("Generated admin".into()),
+            created_at: now,
+            updated_at: now,
+        })],
+    )
     .await?;
     let teams = team_tree(org, scale.teams, now);
     insert(&txn, teams.iter().cloned().map(team::ActiveModel::from)).await?;
@@ -93,18 +99,21 @@ pub async fn organization(db: &DatabaseConnection, slug: &str, scale: Scale, now
     let starts_on = NaiveDate::from_ymd_opt(today.year(), first_month, 1).unwrap_or(today);
     let ends_on = starts_on + Duration::days(90);
     let cycle_id = new_id();
-    insert(&txn, [cycle::ActiveModel::from(cycle::Model {
-        id: cycle_id,
-        organization_id: org,
-        parent_id: None,
-        name: "Generated quarter".into(),
-        starts_on,
-        ends_on,
-        state: CycleState::Active,
-        closed_at: None,
-        created_at: now,
-        updated_at: now,
-    })])
+    insert(
+        &txn,
+        [cycle::ActiveModel::from(cycle::Model {
+            id: cycle_id,
+            organization_id: org,
+            parent_id: None,
+            name: "Generated quarter".into(),
+            starts_on,
+            ends_on,
+            state: CycleState::Active,
+            closed_at: None,
+            created_at: now,
+            updated_at: now,
+        })],
+    )
     .await?;
 
     let okrs = okrs(org, cycle_id, &teams, &people.1, scale, starts_on, now);
@@ -196,13 +205,15 @@ fn okrs(
     starts_on: NaiveDate,
     now: DateTime<Utc>,
 ) -> Okrs {
-    let mut out = Okrs { objectives: Vec::new(), key_results: Vec::new(), check_ins: Vec::new(), dependencies: Vec::new() };
+    let mut out =
+        Okrs { objectives: Vec::new(), key_results: Vec::new(), check_ins: Vec::new(), dependencies: Vec::new() };
     let mut by_team: std::collections::HashMap<Uuid, Vec<usize>> = Default::default();
     let start = starts_on.and_hms_opt(9, 0, 0).map(|t| t.and_utc()).unwrap_or(now);
     let mut kr_items = Vec::new();
     for (t, team) in teams.iter().enumerate() {
         let parents = team.parent_id.and_then(|p| by_team.get(&p)).cloned().unwrap_or_default();
-        let member = memberships.iter().find(|m| m.team_id == team.id && m.role == TeamRole::Member).map(|m| m.person_id);
+        let member =
+            memberships.iter().find(|m| m.team_id == team.id && m.role == TeamRole::Member).map(|m| m.person_id);
         for o in 0..scale.objectives_per_team {
             let parent = (!parents.is_empty()).then(|| out.objectives[parents[o % parents.len()]].id);
             let objective = objective::Model {
@@ -215,9 +226,14 @@ fn okrs(
                 state: ObjectiveState::Active,
                 parent_objective_id: parent,
                 parent_key_result_id: None,
-                alignment_kind: parent.map(|_| if o % 4 == 3 { AlignmentKind::Supports } else { AlignmentKind::Contributes }),
+                alignment_kind: parent
+                    .map(|_| if o % 4 == 3 { AlignmentKind::Supports } else { AlignmentKind::Contributes }),
                 // Company and department objectives roll up their teams' objectives too.
-                progress_driver: if t <= 1 + teams.len().isqrt() { ProgressDriver::Both } else { ProgressDriver::KeyResults },
+                progress_driver: if t <= 1 + teams.len().isqrt() {
+                    ProgressDriver::Both
+                } else {
+                    ProgressDriver::KeyResults
+                },
                 progress: 0.0,
                 closing_note: None,
                 final_score: None,
@@ -228,7 +244,8 @@ fn okrs(
             };
             let mut progress = Vec::new();
             for k in 0..scale.key_results_per_objective {
-                let (kr, readings) = key_result(org, &objective, k, t, member, scale.check_ins_per_key_result, start, now);
+                let (kr, readings) =
+                    key_result(org, &objective, k, t, member, scale.check_ins_per_key_result, start, now);
                 progress.push((kr.progress, kr.weight));
                 out.check_ins.extend(readings);
                 out.key_results.push(kr);

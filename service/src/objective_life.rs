@@ -40,13 +40,19 @@ pub async fn activate(s: Scope<'_>, id: Uuid) -> Result<Changed> {
     Ok(Changed { objective: updated, rolled_up: Vec::new() })
 }
 
-/// → CLOSED with a closing note; the final score is its progress now.
+/// ACTIVE → CLOSED with a closing note; the final score is its progress now.
 pub async fn close(s: Scope<'_>, id: Uuid, note: Option<String>) -> Result<Changed> {
     let note = validate::text("closingNote", note.as_deref())?;
     let txn = db::begin_write(s.db).await?;
     let current = tenant::lock::<objective::Entity>(&txn, s.actor, id).await?;
     guards::writable(&txn, s.actor, &current).await?;
     permissions::require_lead(&txn, s.actor, current.team_id, "close its objectives").await?;
+    if current.state != ObjectiveState::Active {
+        return Err(Error::InvalidTransition(format!(
+            "objective {:?} is a draft: only an active objective closes with a score; archive a draft instead",
+            current.title
+        )));
+    }
     let now = s.clock.now();
     let before = current.clone();
     let score = current.progress;
