@@ -150,3 +150,26 @@ async fn a_milestone_checks_in_done_and_an_admin_may_check_in_anywhere() {
     let admin = app.data(&app.demo_admin(), CHECK_IN, json!({ "input": input })).await;
     assert_eq!(admin["checkIn"]["keyResult"]["latestConfidence"], "AT_RISK");
 }
+
+#[tokio::test]
+async fn the_audit_trail_filters_by_actor_and_time_and_the_viewer_sees_their_teams() {
+    let app = TestApp::spawn_demo().await;
+    let ids = demo(&app).await;
+    let sid = member(&app, "sid");
+    let me = app.data(&sid, "{ viewer { person { id } memberships { role title team { name } } } }", json!({})).await;
+    assert_eq!(me["viewer"]["memberships"][0]["team"]["name"], "Sales");
+    assert_eq!(me["viewer"]["memberships"][0]["title"], "SDR");
+    let sid_id = me["viewer"]["person"]["id"].clone();
+    let started = chrono::Utc::now();
+    for value in [40.0, 39.0] {
+        app.data(&sid, CHECK_IN, json!({ "input": { "keyResultId": ids.lead_time, "value": value } })).await;
+    }
+    let query = "query($f: AuditEventFilter) { auditEvents(filter: $f) { totalCount edges { node { action actor { subject } } } } }";
+    let by_sid = app.data(&app.demo_admin(), query, json!({ "f": { "actorId": sid_id } })).await;
+    assert_eq!(by_sid["auditEvents"]["totalCount"], 2);
+    assert!(by_sid["auditEvents"]["edges"].as_array().unwrap().iter().all(|e| e["node"]["actor"]["subject"] == "sid"));
+    let since = app.data(&app.demo_admin(), query, json!({ "f": { "since": started.to_rfc3339() } })).await;
+    assert_eq!(since["auditEvents"]["totalCount"], 2, "the demo seed happened before");
+    let until = app.data(&app.demo_admin(), query, json!({ "f": { "until": started.to_rfc3339() } })).await;
+    assert_eq!(until["auditEvents"]["edges"][0]["node"]["action"], "organization.seed_demo");
+}

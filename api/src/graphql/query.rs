@@ -33,6 +33,11 @@ impl Viewer {
     async fn person(&self) -> Person {
         Person(self.person.clone())
     }
+    /// The teams they belong to, with their role and title in each.
+    async fn memberships(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::person::Membership>> {
+        let rows = scope(ctx)?.loaders.memberships_of_person.load_one(self.person.id).await.gql()?.unwrap_or_default();
+        Ok(rows.into_iter().map(crate::graphql::person::Membership).collect())
+    }
     /// Their role in the organization (from the token).
     async fn role(&self) -> OrgRole {
         self.role
