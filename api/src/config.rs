@@ -27,6 +27,28 @@ pub enum Command {
     Schema,
     /// Print a development token signed with TRELLIS_JWT_SECRET.
     Token(TokenArgs),
+    /// Fill the database with a generated organization (for benchmarks).
+    Generate(GenerateArgs),
+}
+
+/// `trellis generate` arguments: the organization's size.
+#[derive(Debug, Clone, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Slug of the new organization; its admin's subject is `admin`.
+    #[arg(long, default_value = "bench")]
+    pub org: String,
+    /// Teams in three levels (company, departments, teams).
+    #[arg(long, default_value_t = 200)]
+    pub teams: usize,
+    #[arg(long, default_value_t = 4)]
+    pub objectives_per_team: usize,
+    #[arg(long, default_value_t = 4)]
+    pub key_results_per_objective: usize,
+    /// Weekly check-ins per key result.
+    #[arg(long, default_value_t = 12)]
+    pub check_ins: usize,
 }
 
 /// Where the database is.

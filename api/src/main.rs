@@ -3,7 +3,7 @@
 use anyhow::{Context, bail};
 use api::app::{Application, ServerSettings};
 use api::auth::{TokenRequest, mint};
-use api::config::{Cli, Command, Secret, ServeArgs, TokenArgs};
+use api::config::{Cli, Command, GenerateArgs, Secret, ServeArgs, TokenArgs};
 use clap::Parser;
 use rand::distr::{Alphanumeric, SampleString};
 use service::{OrgRole, SystemClock};
@@ -46,7 +46,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Token(args)) => token(&args),
+        Some(Command::Generate(args)) => generate(&args).await,
     }
+}
+
+async fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
+    let db = service::db::connect_and_migrate(&args.database.database_url).await?;
+    let scale = service::generate::Scale {
+        teams: args.teams,
+        objectives_per_team: args.objectives_per_team,
+        key_results_per_objective: args.key_results_per_objective,
+        check_ins_per_key_result: args.check_ins,
+    };
+    let generated = service::generate::organization(&db, &args.org, scale, chrono::Utc::now())
+        .await
+        .with_context(|| format!("generating organization {:?} (does it exist already?)", args.org))?;
+    println!(
+        "organization {}: {} teams, {} objectives, {} key results, {} check-ins",
+        args.org,
+        generated.team_ids.len(),
+        generated.objectives,
+        generated.key_results,
+        generated.check_ins
+    );
+    println!("cycle {}", generated.cycle_id);
+    println!("root-team {}", generated.root_team_id);
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
