@@ -50,6 +50,7 @@ impl Application {
             verifier: Arc::new(Verifier::hs256(&settings.jwt_secret)),
             limits: settings.limits,
             statements,
+            identities: Arc::default(),
         };
         Ok(Application { listener, state })
     }

@@ -26,6 +26,7 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub limits: Limits,
     pub statements: service::db::StatementCounter,
+    pub identities: Arc<service::actor::Identities>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -57,6 +57,37 @@ pub struct Actor {
     pub role: OrgRole,
 }
 
+/// Remembers who a (organization slug, subject) pair is, so that a request does not pay
+/// two lookups before its real work. Organizations and people are never deleted, so an
+/// entry never goes stale; the role always comes from the token, never from here. The
+/// cache only holds what the database would answer again, and starts over when full.
+#[derive(Debug, Default)]
+pub struct Identities {
+    known: std::sync::RwLock<std::collections::HashMap<(String, String), (Uuid, Uuid)>>,
+}
+
+/// Entries an [`Identities`] cache holds before it starts over.
+const MAX_IDENTITIES: usize = 100_000;
+
+impl Identities {
+    /// [`identify`], answered from memory for callers seen before.
+    pub async fn identify(&self, db: &DatabaseConnection, clock: &dyn Clock, identity: &Identity) -> Result<Actor> {
+        let key = (identity.org_slug.clone(), identity.subject.clone());
+        let cached = self.known.read().ok().and_then(|known| known.get(&key).copied());
+        if let Some((organization_id, person_id)) = cached {
+            return Ok(Actor { organization_id, person_id, role: identity.role });
+        }
+        let actor = identify(db, clock, identity).await?;
+        if let Ok(mut known) = self.known.write() {
+            if known.len() >= MAX_IDENTITIES {
+                known.clear();
+            }
+            known.insert(key, (actor.organization_id, actor.person_id));
+        }
+        Ok(actor)
+    }
+}
+
 /// Turns verified claims into an [`Actor`], creating the person on first sight.
 ///
 /// An admin token for an organization slug that does not exist yet provisions that

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 /// Recomputes the progress of `objective_id` and then of each parent up the alignment
-/// chain. Returns every objective whose stored progress changed, nearest first.
+/// chain. Returns the whole chain as stored now, nearest first.
 pub async fn refresh_chain(
     db: &impl ConnectionTrait,
     organization_id: Uuid,
@@ -39,6 +39,8 @@ pub async fn refresh_chain(
             row.progress = Set(progress);
             row.updated_at = Set(now);
             changed.push(row.update(db).await?);
+        } else {
+            changed.push(current);
         }
     }
     Ok(changed)

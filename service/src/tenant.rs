@@ -99,3 +99,40 @@ pub async fn children<E: Tenant>(
     }
     Ok(grouped)
 }
+
+/// The newest `limit` check-ins of each key result in `key_result_ids`, newest first:
+/// one statement, however many key results, without reading older check-ins.
+pub async fn latest_check_ins(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    key_result_ids: &[Uuid],
+    limit: u64,
+) -> Result<HashMap<Uuid, Vec<check_in::Model>>> {
+    use sea_orm::{DbBackend, Statement, Value};
+    if key_result_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let backend = db.get_database_backend();
+    let placeholder = |i: usize| if backend == DbBackend::Postgres { format!("${i}") } else { "?".to_owned() };
+    // Placeholders in the order they appear, so that `?` (SQLite) and `$n` agree.
+    let list: Vec<String> = (0..key_result_ids.len()).map(|i| placeholder(i + 2)).collect();
+    let sql = format!(
+        "SELECT * FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.key_result_id \
+         ORDER BY c.recorded_at DESC, c.id DESC) AS position FROM check_ins c \
+         WHERE c.organization_id = {} AND c.key_result_id IN ({})) latest WHERE position <= {} \
+         ORDER BY key_result_id, position",
+        placeholder(1),
+        list.join(", "),
+        placeholder(key_result_ids.len() + 2)
+    );
+    let mut values: Vec<Value> = vec![actor.organization_id.into()];
+    values.extend(key_result_ids.iter().map(|id| Value::from(*id)));
+    values.push((limit as i64).into());
+    let rows =
+        check_in::Entity::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values)).all(db).await?;
+    let mut grouped: HashMap<Uuid, Vec<check_in::Model>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.key_result_id).or_default().push(row);
+    }
+    Ok(grouped)
+}

@@ -124,3 +124,20 @@ where
     let page = pagination::page_in_memory(rows, args.request(kind)?, id_of).gql()?;
     Ok(build(page, kind, id_of, node, Totals(Totals_::Known(total))))
 }
+
+/// The first page of a nested list whose rows and total are already known (the newest
+/// rows, read with a per-parent limit).
+pub fn first_page<M, N>(
+    rows: Vec<M>,
+    total: u64,
+    kind: Kind,
+    id_of: impl Fn(&M) -> Uuid,
+    node: impl Fn(M) -> N,
+) -> Conn<N>
+where
+    N: async_graphql::OutputType,
+{
+    let has_next = (rows.len() as u64) < total;
+    let page = Page { items: rows, has_previous: false, has_next };
+    build(page, kind, id_of, node, Totals(Totals_::Known(total)))
+}

@@ -1,7 +1,7 @@
 //! `KeyResult`: a measurable result under one objective.
 
 use crate::graphql::check_in::CheckIn;
-use crate::graphql::connection::{Conn, PageArgs, from_rows};
+use crate::graphql::connection::{Conn, PageArgs, first_page, from_rows};
 use crate::graphql::context::scope;
 use crate::graphql::enums::{Confidence, KeyResultKind, KeyResultUnit, Status};
 use crate::graphql::error::GqlResult;
@@ -93,9 +93,18 @@ impl KeyResult {
         last: Option<i32>,
         before: Option<String>,
     ) -> Result<Conn<CheckIn>> {
-        let mut rows = scope(ctx)?.loaders.check_ins_of_key_result.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        let s = scope(ctx)?;
+        let args = PageArgs::new(first, after, last, before);
+        if args.after.is_none() && args.before.is_none() && args.last.is_none() {
+            // The common case, the newest few: read only those, count from the key result.
+            let limit = args.request(Kind::CheckIn)?.size().gql()?;
+            let rows = s.loaders.latest_check_ins.load_one((self.0.id, limit)).await.gql()?.unwrap_or_default();
+            let total = self.0.check_in_count.max(0) as u64;
+            return Ok(first_page(rows, total, Kind::CheckIn, |c| c.id, CheckIn));
+        }
+        let mut rows = s.loaders.check_ins_of_key_result.load_one(self.0.id).await.gql()?.unwrap_or_default();
         rows.sort_by_key(|c| std::cmp::Reverse((c.recorded_at, c.id)));
-        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::CheckIn, |c| c.id, CheckIn)
+        from_rows(rows, &args, Kind::CheckIn, |c| c.id, CheckIn)
     }
     /// The activities planned to move it.
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]

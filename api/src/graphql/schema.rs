@@ -15,8 +15,7 @@ pub fn build_schema(limits: &Limits, data: Option<AppData>) -> AppSchema {
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
-        .limit_directives(32)
-        .extension(async_graphql::extensions::Tracing);
+        .limit_directives(32);
     if let Some(data) = data {
         builder = builder.data(data);
     }

@@ -88,7 +88,7 @@ async fn execute(
             return reply::error(StatusCode::UNAUTHORIZED, media, "UNAUTHENTICATED", &error.to_string());
         }
     };
-    let actor = match service::actor::identify(&state.db, state.clock.as_ref(), &identity).await {
+    let actor = match state.identities.identify(&state.db, state.clock.as_ref(), &identity).await {
         Ok(actor) => actor,
         Err(service::Error::Unauthenticated(message)) => {
             return reply::error(StatusCode::UNAUTHORIZED, media, "UNAUTHENTICATED", &message);
