@@ -51,6 +51,7 @@ impl Application {
             limits: settings.limits,
             statements,
             identities: Arc::default(),
+            documents: Arc::default(),
         };
         Ok(Application { listener, state })
     }

@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL at `/graphql`, health at `/healthz`, readiness at `/readyz`,
 //! counters at `/metrics`.
 
+pub mod documents;
 pub mod graphql;
 pub mod health;
 pub mod reply;
@@ -27,6 +28,7 @@ pub struct AppState {
     pub limits: Limits,
     pub statements: service::db::StatementCounter,
     pub identities: Arc<service::actor::Identities>,
+    pub documents: Arc<documents::Documents>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

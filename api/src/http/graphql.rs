@@ -98,8 +98,17 @@ async fn execute(
             return reply::error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error");
         }
     };
-    if let Some(response) = refuse_malformed(&request, media, &method) {
+    let mut request = request;
+    let cached = state.documents.get(&request.query);
+    let seen = cached.is_some();
+    if let Some(document) = cached {
+        request.set_parsed_query(document);
+    }
+    if let Some(response) = refuse_malformed(&mut request, media, &method) {
         return response;
+    }
+    if !seen {
+        state.documents.remember(&mut request);
     }
     let loaders = Loaders::new(&state.db, &actor);
     let request = request.data(RequestData { actor, loaders });
@@ -130,16 +139,18 @@ async fn execute(
     }
 }
 
-/// Parse failures and mutations over GET are refused before execution.
-fn refuse_malformed(request: &async_graphql::Request, media: Media, method: &Method) -> Option<Response> {
-    let document = match async_graphql::parser::parse_query(&request.query) {
+/// Parse failures and mutations over GET are refused before execution. The parsed
+/// document stays in the request, so the query is parsed once.
+fn refuse_malformed(request: &mut async_graphql::Request, media: Media, method: &Method) -> Option<Response> {
+    let name = request.operation_name.clone();
+    let document = match request.parsed_query() {
         Ok(document) => document,
         Err(error) => {
-            return Some(reply::error(media.request_error_status(), media, "GRAPHQL_PARSE_FAILED", &error.to_string()));
+            return Some(reply::error(media.request_error_status(), media, "GRAPHQL_PARSE_FAILED", &error.message));
         }
     };
     if *method == Method::Get {
-        let name = request.operation_name.as_deref();
+        let name = name.as_deref();
         let mutates = document.operations.iter().any(|(op_name, op)| {
             (name.is_none() || op_name.map(|n| n.as_str()) == name) && op.node.ty != OperationType::Query
         });
