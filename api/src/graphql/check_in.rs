@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use entity::check_in;
 
 /// A reading of a key result at a moment. Never edited: a correction is a new check-in.
-pub struct CheckIn(pub check_in::Model);
+pub struct CheckIn(pub std::sync::Arc<check_in::Model>);
 
 #[Object]
 impl CheckIn {

@@ -92,7 +92,7 @@ pub async fn from_query<E, N>(
     select: Select<E>,
     args: &PageArgs,
     kind: Kind,
-    node: impl Fn(E::Model) -> N,
+    node: impl Fn(Arc<E::Model>) -> N,
 ) -> Result<Conn<N>>
 where
     E: Tenant,
@@ -100,13 +100,18 @@ where
 {
     let request = args.request(kind)?;
     let page = pagination::paginate(db, select.clone(), request).await.gql()?;
+    let page: Page<Arc<E::Model>> = Page {
+        items: page.items.into_iter().map(Arc::new).collect(),
+        has_previous: page.has_previous,
+        has_next: page.has_next,
+    };
     let db = db.clone();
     let counter: Counter = Arc::new(move || {
         let db = db.clone();
         let select = select.clone();
         Box::pin(async move { pagination::count(&db, select).await })
     });
-    Ok(build(page, kind, E::id_of, node, Totals(Totals_::Lazy(counter))))
+    Ok(build(page, kind, |row: &Arc<E::Model>| E::id_of(row), node, Totals(Totals_::Lazy(counter))))
 }
 
 /// A nested list whose rows were batch-loaded for many parents at once.

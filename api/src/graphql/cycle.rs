@@ -10,7 +10,7 @@ use entity::cycle;
 use service::scoring;
 
 /// A goal period: a quarter or a year. Cycles nest.
-pub struct Cycle(pub cycle::Model);
+pub struct Cycle(pub std::sync::Arc<cycle::Model>);
 
 #[Object]
 impl Cycle {

@@ -12,7 +12,7 @@ use entity::dependency;
 use uuid::Uuid;
 
 /// "Our objective needs theirs": `from` depends on `to`.
-pub struct Dependency(pub dependency::Model);
+pub struct Dependency(pub std::sync::Arc<dependency::Model>);
 
 async fn objective(ctx: &Context<'_>, id: Uuid) -> Result<Option<Objective>> {
     Ok(scope(ctx)?.loaders.objectives.load_one(id).await.gql()?.map(Objective))

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use entity::{audit_event, initiative};
 
 /// An activity that should move a key result; individuals are assigned here.
-pub struct Initiative(pub initiative::Model);
+pub struct Initiative(pub std::sync::Arc<initiative::Model>);
 
 #[Object]
 impl Initiative {
@@ -38,7 +38,7 @@ impl Initiative {
 }
 
 /// Who changed what, when.
-pub struct AuditEvent(pub audit_event::Model);
+pub struct AuditEvent(pub std::sync::Arc<audit_event::Model>);
 
 #[Object]
 impl AuditEvent {

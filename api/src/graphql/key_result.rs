@@ -15,7 +15,7 @@ use entity::key_result;
 use service::scoring;
 
 /// A measurable result under one objective.
-pub struct KeyResult(pub key_result::Model);
+pub struct KeyResult(pub std::sync::Arc<key_result::Model>);
 
 #[Object]
 impl KeyResult {

@@ -18,6 +18,9 @@ use uuid::Uuid;
 /// 300 keys in debug builds and under load).
 const BATCH_DELAY: Duration = Duration::from_millis(1);
 
+/// Rows shared between the cache and resolvers without copying them.
+pub type Rows<M> = Vec<Arc<M>>;
+
 /// Loads rows of `E` by id.
 pub struct ById<E: Tenant> {
     db: DatabaseConnection,
@@ -35,11 +38,12 @@ impl<E: Tenant> Loader<Uuid> for ById<E>
 where
     E::Model: Clone,
 {
-    type Value = E::Model;
+    type Value = Arc<E::Model>;
     type Error = Arc<service::Error>;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, E::Model>, Self::Error> {
-        by_ids::<E>(&self.db, &self.actor, keys).await.map_err(Arc::new)
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Arc<E::Model>>, Self::Error> {
+        let rows = by_ids::<E>(&self.db, &self.actor, keys).await.map_err(Arc::new)?;
+        Ok(rows.into_iter().map(|(id, row)| (id, Arc::new(row))).collect())
     }
 }
 
@@ -71,10 +75,10 @@ where
     E::Model: Clone,
     E::Column: Send + Sync,
 {
-    type Value = Vec<E::Model>;
+    type Value = Rows<E::Model>;
     type Error = Arc<service::Error>;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Vec<E::Model>>, Self::Error> {
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Rows<E::Model>>, Self::Error> {
         let mut grouped = children::<E>(
             &self.db,
             &self.actor,
@@ -88,7 +92,7 @@ where
         for key in keys {
             grouped.entry(*key).or_default();
         }
-        Ok(grouped)
+        Ok(grouped.into_iter().map(|(key, rows)| (key, rows.into_iter().map(Arc::new).collect())).collect())
     }
 }
 
@@ -99,10 +103,10 @@ pub struct LatestCheckIns {
 }
 
 impl Loader<(Uuid, u64)> for LatestCheckIns {
-    type Value = Vec<check_in::Model>;
+    type Value = Rows<check_in::Model>;
     type Error = Arc<service::Error>;
 
-    async fn load(&self, keys: &[(Uuid, u64)]) -> Result<HashMap<(Uuid, u64), Vec<check_in::Model>>, Self::Error> {
+    async fn load(&self, keys: &[(Uuid, u64)]) -> Result<HashMap<(Uuid, u64), Rows<check_in::Model>>, Self::Error> {
         let mut by_limit: HashMap<u64, Vec<Uuid>> = HashMap::new();
         for (id, limit) in keys {
             by_limit.entry(*limit).or_default().push(*id);
@@ -112,7 +116,7 @@ impl Loader<(Uuid, u64)> for LatestCheckIns {
             let mut latest =
                 service::tenant::latest_check_ins(&self.db, &self.actor, &ids, limit).await.map_err(Arc::new)?;
             for id in ids {
-                found.insert((id, limit), latest.remove(&id).unwrap_or_default());
+                found.insert((id, limit), latest.remove(&id).unwrap_or_default().into_iter().map(Arc::new).collect());
             }
         }
         Ok(found)

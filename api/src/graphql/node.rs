@@ -48,16 +48,16 @@ pub async fn resolve(s: &Scope<'_>, id: &ID) -> Result<Option<Node>> {
         Kind::Objective => l.objectives.load_one(uuid).await.gql()?.map(|m| Node::Objective(Objective(m))),
         Kind::KeyResult => l.key_results.load_one(uuid).await.gql()?.map(|m| Node::KeyResult(KeyResult(m))),
         Kind::Membership => found(tenant::get::<membership::Entity>(s.db, s.actor, uuid).await)?
-            .map(|m| Node::Membership(Membership(m))),
+            .map(|m| Node::Membership(Membership(m.into()))),
         Kind::CheckIn => {
-            found(tenant::get::<check_in::Entity>(s.db, s.actor, uuid).await)?.map(|m| Node::CheckIn(CheckIn(m)))
+            found(tenant::get::<check_in::Entity>(s.db, s.actor, uuid).await)?.map(|m| Node::CheckIn(CheckIn(m.into())))
         }
         Kind::Dependency => found(tenant::get::<dependency::Entity>(s.db, s.actor, uuid).await)?
-            .map(|m| Node::Dependency(Dependency(m))),
+            .map(|m| Node::Dependency(Dependency(m.into()))),
         Kind::Initiative => found(tenant::get::<initiative::Entity>(s.db, s.actor, uuid).await)?
-            .map(|m| Node::Initiative(Initiative(m))),
+            .map(|m| Node::Initiative(Initiative(m.into()))),
         Kind::AuditEvent => found(tenant::get::<audit_event::Entity>(s.db, s.actor, uuid).await)?
-            .map(|m| Node::AuditEvent(AuditEvent(m))),
+            .map(|m| Node::AuditEvent(AuditEvent(m.into()))),
     })
 }
 
@@ -66,7 +66,7 @@ async fn organization(s: &Scope<'_>, uuid: uuid::Uuid) -> Result<Option<Node>> {
         return Ok(None);
     }
     let org = service::organizations::current(s.db, s.actor).await.gql()?;
-    Ok(Some(Node::Organization(Organization(org))))
+    Ok(Some(Node::Organization(Organization(org.into()))))
 }
 
 /// NOT_FOUND as `None`; every other failure stays an error.

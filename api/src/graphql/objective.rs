@@ -15,7 +15,7 @@ use entity::{key_result, objective};
 use service::scoring;
 
 /// A qualitative goal owned by exactly one team, in one cycle.
-pub struct Objective(pub objective::Model);
+pub struct Objective(pub std::sync::Arc<objective::Model>);
 
 /// The expected progress now for an objective in `cycle_id`; 0 when the cycle is gone.
 pub async fn expected_progress(s: &Scope<'_>, cycle_id: uuid::Uuid) -> Result<f64> {
@@ -25,7 +25,7 @@ pub async fn expected_progress(s: &Scope<'_>, cycle_id: uuid::Uuid) -> Result<f6
 }
 
 impl Objective {
-    async fn key_result_rows(&self, s: &Scope<'_>) -> Result<Vec<key_result::Model>> {
+    async fn key_result_rows(&self, s: &Scope<'_>) -> Result<crate::graphql::loaders::Rows<key_result::Model>> {
         Ok(s.loaders.key_results_of_objective.load_one(self.0.id).await.gql()?.unwrap_or_default())
     }
 }

@@ -6,7 +6,7 @@ use async_graphql::{ID, Object, SimpleObject};
 use entity::organization;
 
 /// A tenant. Nothing crosses its border.
-pub struct Organization(pub organization::Model);
+pub struct Organization(pub std::sync::Arc<organization::Model>);
 
 /// Focus limits and what happens when they are breached.
 #[derive(SimpleObject)]

@@ -11,7 +11,7 @@ use async_graphql::{Context, ID, Object, Result};
 use entity::{membership, person};
 
 /// Someone who signs in.
-pub struct Person(pub person::Model);
+pub struct Person(pub std::sync::Arc<person::Model>);
 
 #[Object]
 impl Person {
@@ -57,7 +57,7 @@ impl Person {
 }
 
 /// A person in a team.
-pub struct Membership(pub membership::Model);
+pub struct Membership(pub std::sync::Arc<membership::Model>);
 
 #[Object]
 impl Membership {

@@ -23,7 +23,7 @@ pub struct Query;
 
 /// The signed-in caller.
 pub struct Viewer {
-    person: entity::person::Model,
+    person: std::sync::Arc<entity::person::Model>,
     role: OrgRole,
 }
 
@@ -44,7 +44,7 @@ impl Viewer {
     }
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
         let s = scope(ctx)?;
-        Ok(Organization(service::organizations::current(s.db, s.actor).await.gql()?))
+        Ok(Organization(service::organizations::current(s.db, s.actor).await.gql()?.into()))
     }
 }
 
@@ -146,7 +146,7 @@ impl Query {
     /// The caller's organization, with its policy.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
         let s = scope(ctx)?;
-        Ok(Organization(service::organizations::current(s.db, s.actor).await.gql()?))
+        Ok(Organization(service::organizations::current(s.db, s.actor).await.gql()?.into()))
     }
     async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
         let loaded = scope(ctx)?.loaders.teams.load_one(expect(Kind::Team, &id)?).await.gql()?;
@@ -218,6 +218,7 @@ impl Query {
                 let rows = service::objectives::with_status(s.db, s.actor, &filter, status.into(), s.clock.now())
                     .await
                     .gql()?;
+                let rows = rows.into_iter().map(std::sync::Arc::new).collect();
                 from_rows(rows, &args, Kind::Objective, |o| o.id, Objective)
             }
             None => {

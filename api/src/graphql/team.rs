@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use entity::team;
 
 /// A unit that owns OKRs. Teams nest: company → department → team.
-pub struct Team(pub team::Model);
+pub struct Team(pub std::sync::Arc<team::Model>);
 
 #[Object]
 impl Team {

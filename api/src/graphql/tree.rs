@@ -7,17 +7,21 @@ use crate::graphql::cycle::Cycle;
 use crate::graphql::dependency::Dependency;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode, expect};
+use crate::graphql::loaders::Rows;
 use crate::graphql::objective::{Objective, expected_progress};
 use crate::graphql::team::Team;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::{key_result, objective};
 use service::scoring::{self, Status};
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
+
+type Shared<M> = Arc<M>;
 
 /// One objective in a tree.
 pub struct AlignmentNode {
-    objective: objective::Model,
+    objective: Shared<objective::Model>,
     depth: u32,
     parent_id: Option<Uuid>,
 }
@@ -40,7 +44,7 @@ impl AlignmentNode {
 /// A flat alignment tree: nodes parents-first, and the dependency edges among them.
 pub struct AlignmentTree {
     nodes: Vec<AlignmentNode>,
-    dependencies: Vec<entity::dependency::Model>,
+    dependencies: Vec<Shared<entity::dependency::Model>>,
 }
 
 #[Object]
@@ -65,29 +69,33 @@ pub struct StatusCounts {
 
 /// What a team page shows for a cycle.
 pub struct Dashboard {
-    inner: service::tree::Dashboard,
+    team: Shared<entity::team::Model>,
+    cycle: Shared<entity::cycle::Model>,
+    objectives: Vec<Shared<objective::Model>>,
+    key_results: KeyResults,
+    depends_on: Vec<Shared<entity::dependency::Model>>,
+    depended_on_by: Vec<Shared<entity::dependency::Model>>,
 }
 
 #[Object]
 impl Dashboard {
     async fn team(&self) -> Team {
-        Team(self.inner.team.clone())
+        Team(self.team.clone())
     }
     async fn cycle(&self) -> Cycle {
-        Cycle(self.inner.cycle.clone())
+        Cycle(self.cycle.clone())
     }
     /// The team's live objectives in the cycle, oldest first.
     async fn objectives(&self) -> Vec<Objective> {
-        self.inner.objectives.iter().cloned().map(Objective).collect()
+        self.objectives.iter().cloned().map(Objective).collect()
     }
     /// Objectives per status colour now.
     async fn status_counts(&self, ctx: &Context<'_>) -> Result<StatusCounts> {
         let s = scope(ctx)?;
-        let expected = expected_progress(&s, self.inner.cycle.id).await?;
+        let expected = expected_progress(&s, self.cycle.id).await?;
         let mut counts = StatusCounts::default();
-        for o in &self.inner.objectives {
-            let krs =
-                self.inner.key_results.get(&o.id).into_iter().flatten().map(|k| (k.progress, k.latest_confidence));
+        for o in &self.objectives {
+            let krs = self.key_results.get(&o.id).into_iter().flatten().map(|k| (k.progress, k.latest_confidence));
             match scoring::objective_status(o.progress, expected, krs) {
                 Status::Green => counts.green += 1,
                 Status::Yellow => counts.yellow += 1,
@@ -98,20 +106,32 @@ impl Dashboard {
     }
     /// What the team needs from other teams.
     async fn depends_on(&self) -> Vec<Dependency> {
-        self.inner.depends_on.iter().cloned().map(Dependency).collect()
+        self.depends_on.iter().cloned().map(Dependency).collect()
     }
     /// What other teams need from this one.
     async fn depended_on_by(&self) -> Vec<Dependency> {
-        self.inner.depended_on_by.iter().cloned().map(Dependency).collect()
+        self.depended_on_by.iter().cloned().map(Dependency).collect()
     }
 }
 
+type KeyResults = HashMap<Uuid, Rows<key_result::Model>>;
+
+fn shared<M>(rows: Vec<M>) -> Vec<Shared<M>> {
+    rows.into_iter().map(Arc::new).collect()
+}
+
 /// Hands rows the service already loaded to the request's loaders.
-async fn prime(s: &Scope<'_>, objectives: &[objective::Model], key_results: &HashMap<Uuid, Vec<key_result::Model>>) {
+async fn prime(
+    s: &Scope<'_>,
+    objectives: &[Shared<objective::Model>],
+    key_results: HashMap<Uuid, Vec<key_result::Model>>,
+) -> KeyResults {
+    let key_results: KeyResults = key_results.into_iter().map(|(id, rows)| (id, shared(rows))).collect();
     s.loaders.objectives.feed_many(objectives.iter().map(|o| (o.id, o.clone()))).await;
     let per_objective = objectives.iter().map(|o| (o.id, key_results.get(&o.id).cloned().unwrap_or_default()));
     s.loaders.key_results_of_objective.feed_many(per_objective).await;
     s.loaders.key_results.feed_many(key_results.values().flatten().map(|k| (k.id, k.clone()))).await;
+    key_results
 }
 
 /// The `alignmentTree` query.
@@ -126,16 +146,16 @@ pub async fn alignment_tree(
     let root = root_id.as_ref().map(|id| expect(Kind::Objective, id)).transpose()?;
     let depth = max_depth.map(|d| d.max(0) as u32);
     let tree = service::tree::alignment_tree(s.db, s.actor, cycle, root, depth).await.gql()?;
-    let objectives: Vec<objective::Model> = tree.nodes.iter().map(|n| n.objective.clone()).collect();
-    prime(&s, &objectives, &tree.key_results).await;
-    s.loaders.teams.feed_many(tree.teams.into_iter().map(|t| (t.id, t))).await;
-    s.loaders.cycles.feed_many(tree.cycle.into_iter().map(|c| (c.id, c))).await;
-    let nodes = tree
+    let nodes: Vec<AlignmentNode> = tree
         .nodes
         .into_iter()
-        .map(|n| AlignmentNode { objective: n.objective, depth: n.depth, parent_id: n.parent_id })
+        .map(|n| AlignmentNode { objective: Arc::new(n.objective), depth: n.depth, parent_id: n.parent_id })
         .collect();
-    Ok(AlignmentTree { nodes, dependencies: tree.dependencies })
+    let objectives: Vec<Shared<objective::Model>> = nodes.iter().map(|n| n.objective.clone()).collect();
+    prime(&s, &objectives, tree.key_results).await;
+    s.loaders.teams.feed_many(tree.teams.into_iter().map(|t| (t.id, Arc::new(t)))).await;
+    s.loaders.cycles.feed_many(tree.cycle.into_iter().map(|c| (c.id, Arc::new(c)))).await;
+    Ok(AlignmentTree { nodes, dependencies: shared(tree.dependencies) })
 }
 
 /// The `dashboard` query.
@@ -143,8 +163,17 @@ pub async fn dashboard(ctx: &Context<'_>, team_id: ID, cycle_id: ID) -> Result<D
     let s = scope(ctx)?;
     let (team, cycle) = (expect(Kind::Team, &team_id)?, expect(Kind::Cycle, &cycle_id)?);
     let inner = service::tree::dashboard(s.db, s.actor, team, cycle).await.gql()?;
-    prime(&s, &inner.objectives, &inner.key_results).await;
-    s.loaders.cycles.feed_one(inner.cycle.id, inner.cycle.clone()).await;
-    s.loaders.teams.feed_one(inner.team.id, inner.team.clone()).await;
-    Ok(Dashboard { inner })
+    let objectives = shared(inner.objectives);
+    let key_results = prime(&s, &objectives, inner.key_results).await;
+    let (team, cycle) = (Arc::new(inner.team), Arc::new(inner.cycle));
+    s.loaders.cycles.feed_one(cycle.id, cycle.clone()).await;
+    s.loaders.teams.feed_one(team.id, team.clone()).await;
+    Ok(Dashboard {
+        team,
+        cycle,
+        objectives,
+        key_results,
+        depends_on: shared(inner.depends_on),
+        depended_on_by: shared(inner.depended_on_by),
+    })
 }

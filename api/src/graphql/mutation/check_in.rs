@@ -60,8 +60,8 @@ impl CheckInMutation {
             &s,
             CheckInPayload {
                 client_mutation_id: input.client_mutation_id,
-                check_in: CheckIn(recorded.check_in),
-                key_result: KeyResult(recorded.key_result),
+                check_in: CheckIn(recorded.check_in.into()),
+                key_result: KeyResult(recorded.key_result.into()),
                 objective,
                 replayed: recorded.replayed,
             },

@@ -59,7 +59,7 @@ impl CycleMutation {
     ) -> Result<CyclePayload> {
         let s = scope(ctx)?;
         let cycle = change(s.service(), expect(Kind::Cycle, &input.id)?).await.gql()?;
-        Ok(written(&s, CyclePayload { client_mutation_id: input.client_mutation_id, cycle: Cycle(cycle) }))
+        Ok(written(&s, CyclePayload { client_mutation_id: input.client_mutation_id, cycle: Cycle(cycle.into()) }))
     }
 }
 
@@ -71,7 +71,7 @@ impl CycleMutation {
         let parent_id = input.parent_id.as_ref().map(|id| expect(Kind::Cycle, id)).transpose()?;
         let new = NewCycle { name: input.name, starts_on: input.starts_on, ends_on: input.ends_on, parent_id };
         let cycle = cycle_writes::create(s.service(), new).await.gql()?;
-        Ok(written(&s, CyclePayload { client_mutation_id: input.client_mutation_id, cycle: Cycle(cycle) }))
+        Ok(written(&s, CyclePayload { client_mutation_id: input.client_mutation_id, cycle: Cycle(cycle.into()) }))
     }
 
     /// Renames or re-dates a cycle (admins).
@@ -79,7 +79,7 @@ impl CycleMutation {
         let s = scope(ctx)?;
         let patch = CyclePatch { name: input.name, starts_on: input.starts_on, ends_on: input.ends_on };
         let cycle = cycle_writes::update(s.service(), expect(Kind::Cycle, &input.id)?, patch).await.gql()?;
-        Ok(written(&s, CyclePayload { client_mutation_id: input.client_mutation_id, cycle: Cycle(cycle) }))
+        Ok(written(&s, CyclePayload { client_mutation_id: input.client_mutation_id, cycle: Cycle(cycle.into()) }))
     }
 
     /// PLANNING → ACTIVE (admins).

@@ -69,7 +69,10 @@ async fn payload(ctx: &Context<'_>, client_mutation_id: Option<String>, changed:
     let s = scope(ctx)?;
     s.loaders.clear();
     let objective = s.loaders.objectives.load_one(changed.key_result.objective_id).await.gql()?.map(Objective);
-    Ok(written(&s, KeyResultPayload { client_mutation_id, key_result: KeyResult(changed.key_result), objective }))
+    Ok(written(
+        &s,
+        KeyResultPayload { client_mutation_id, key_result: KeyResult(changed.key_result.into()), objective },
+    ))
 }
 
 #[Object]

@@ -93,7 +93,7 @@ fn parent(id: &ID) -> Result<Parent> {
 }
 
 fn payload(client_mutation_id: Option<String>, objective: entity::objective::Model) -> ObjectivePayload {
-    ObjectivePayload { client_mutation_id, objective: Objective(objective) }
+    ObjectivePayload { client_mutation_id, objective: Objective(objective.into()) }
 }
 
 #[Object]

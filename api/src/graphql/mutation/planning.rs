@@ -96,7 +96,10 @@ impl PlanningMutation {
         let initiative = initiatives::create(s.service(), key_result, &input.title, assignee).await.gql()?;
         Ok(written(
             &s,
-            InitiativePayload { client_mutation_id: input.client_mutation_id, initiative: Initiative(initiative) },
+            InitiativePayload {
+                client_mutation_id: input.client_mutation_id,
+                initiative: Initiative(initiative.into()),
+            },
         ))
     }
 
@@ -112,7 +115,10 @@ impl PlanningMutation {
         let initiative = initiatives::update(s.service(), expect(Kind::Initiative, &input.id)?, patch).await.gql()?;
         Ok(written(
             &s,
-            InitiativePayload { client_mutation_id: input.client_mutation_id, initiative: Initiative(initiative) },
+            InitiativePayload {
+                client_mutation_id: input.client_mutation_id,
+                initiative: Initiative(initiative.into()),
+            },
         ))
     }
 
@@ -125,7 +131,10 @@ impl PlanningMutation {
                 .gql()?;
         Ok(written(
             &s,
-            DependencyPayload { client_mutation_id: input.client_mutation_id, dependency: Dependency(dependency) },
+            DependencyPayload {
+                client_mutation_id: input.client_mutation_id,
+                dependency: Dependency(dependency.into()),
+            },
         ))
     }
 
@@ -136,7 +145,10 @@ impl PlanningMutation {
             dependencies::resolve_dependency(s.service(), expect(Kind::Dependency, &input.id)?).await.gql()?;
         Ok(written(
             &s,
-            DependencyPayload { client_mutation_id: input.client_mutation_id, dependency: Dependency(dependency) },
+            DependencyPayload {
+                client_mutation_id: input.client_mutation_id,
+                dependency: Dependency(dependency.into()),
+            },
         ))
     }
 
@@ -153,7 +165,7 @@ impl PlanningMutation {
             &s,
             UpdatePolicyPayload {
                 client_mutation_id: input.client_mutation_id,
-                organization: Organization(organization),
+                organization: Organization(organization.into()),
             },
         ))
     }

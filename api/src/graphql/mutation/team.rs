@@ -99,7 +99,7 @@ impl TeamMutation {
         let s = scope(ctx)?;
         let parent = input.parent_id.as_ref().map(|id| expect(Kind::Team, id)).transpose()?;
         let team = team_writes::create(s.service(), &input.name, parent).await.gql()?;
-        Ok(written(&s, TeamPayload { client_mutation_id: input.client_mutation_id, team: Team(team) }))
+        Ok(written(&s, TeamPayload { client_mutation_id: input.client_mutation_id, team: Team(team.into()) }))
     }
 
     /// Renames or moves a team (admins).
@@ -112,14 +112,14 @@ impl TeamMutation {
             MaybeUndefined::Value(id) => Some(Some(expect(Kind::Team, &id)?)),
         };
         let team = team_writes::update(s.service(), id, input.name.as_deref(), parent).await.gql()?;
-        Ok(written(&s, TeamPayload { client_mutation_id: input.client_mutation_id, team: Team(team) }))
+        Ok(written(&s, TeamPayload { client_mutation_id: input.client_mutation_id, team: Team(team.into()) }))
     }
 
     /// Archives a team (admins).
     async fn archive_team(&self, ctx: &Context<'_>, input: ArchiveTeamInput) -> Result<TeamPayload> {
         let s = scope(ctx)?;
         let team = team_writes::archive(s.service(), expect(Kind::Team, &input.id)?).await.gql()?;
-        Ok(written(&s, TeamPayload { client_mutation_id: input.client_mutation_id, team: Team(team) }))
+        Ok(written(&s, TeamPayload { client_mutation_id: input.client_mutation_id, team: Team(team.into()) }))
     }
 
     /// Adds a person to a team (admins).
@@ -136,7 +136,10 @@ impl TeamMutation {
             .gql()?;
         Ok(written(
             &s,
-            MembershipPayload { client_mutation_id: input.client_mutation_id, membership: Membership(membership) },
+            MembershipPayload {
+                client_mutation_id: input.client_mutation_id,
+                membership: Membership(membership.into()),
+            },
         ))
     }
 
@@ -150,7 +153,10 @@ impl TeamMutation {
                 .gql()?;
         Ok(written(
             &s,
-            MembershipPayload { client_mutation_id: input.client_mutation_id, membership: Membership(membership) },
+            MembershipPayload {
+                client_mutation_id: input.client_mutation_id,
+                membership: Membership(membership.into()),
+            },
         ))
     }
 
