@@ -42,7 +42,13 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let schema = build_schema(&settings.limits, Some(AppData { db: db.clone(), clock: clock.clone() }));
+        let bus = service::events::Bus::new(&db);
+        if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            // One listener per process hears every replica's changes.
+            tokio::spawn(service::events::listen(settings.database_url.clone(), bus.clone()));
+        }
+        let schema =
+            build_schema(&settings.limits, Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone() }));
         let state = AppState {
             schema,
             db,
@@ -52,6 +58,7 @@ impl Application {
             statements,
             identities: Arc::default(),
             documents: Arc::default(),
+            bus,
         };
         Ok(Application { listener, state })
     }

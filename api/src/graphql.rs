@@ -18,6 +18,7 @@ pub mod organization;
 pub mod person;
 pub mod query;
 pub mod schema;
+pub mod subscription;
 pub mod team;
 pub mod tree;
 

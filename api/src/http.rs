@@ -5,6 +5,8 @@ pub mod documents;
 pub mod graphql;
 pub mod health;
 pub mod reply;
+pub mod sse;
+pub mod ws;
 
 use crate::auth::Verifier;
 use crate::config::Limits;
@@ -29,6 +31,7 @@ pub struct AppState {
     pub statements: service::db::StatementCounter,
     pub identities: Arc<service::actor::Identities>,
     pub documents: Arc<documents::Documents>,
+    pub bus: service::events::Bus,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -38,6 +41,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))

@@ -2,6 +2,7 @@
 //! objective or a key result — in the same organization, in a compatible cycle, and
 //! never in a loop.
 
+use crate::events;
 use crate::scope::Scope;
 use crate::{Actor, Error, Result, audit, db, guards, permissions, progress, tenant};
 use entity::{AlignmentKind, cycle, key_result, objective};
@@ -129,6 +130,8 @@ async fn align_once(s: Scope<'_>, objective_id: Uuid, parent: Option<Parent>, ki
         changed.extend(progress::refresh_chain(&txn, s.actor.organization_id, new, now).await?);
     }
     audit::log(&txn, s.actor, "objective.align", ("objective", updated.id), Some(&before), Some(&updated), now).await?;
+    let outbox = events::announce(s.bus, &txn, vec![events::objective_changed(&updated, "aligned")]).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Aligned { objective: updated, changed })
 }

@@ -1,6 +1,7 @@
 //! Check-ins: the write path of a reading. Append-only, idempotent with a key, and
 //! serialized per key result so that concurrent readings are all kept in order.
 
+use crate::events::{self, Event};
 use crate::scope::Scope;
 use crate::{Error, Result, audit, db, guards, new_id, permissions, progress, scoring, tenant, validate};
 use entity::{Confidence, KeyResultKind, check_in, key_result, objective};
@@ -27,7 +28,7 @@ pub struct NewCheckIn {
 pub struct Recorded {
     pub check_in: check_in::Model,
     pub key_result: key_result::Model,
-    /// The objective and each ancestor whose rolled-up progress changed, nearest first.
+    /// The objective and each ancestor it rolls up into, as stored now, nearest first.
     pub objectives: Vec<objective::Model>,
     /// True when this answered a retry with the first result.
     pub replayed: bool,
@@ -82,7 +83,22 @@ async fn record_once(s: Scope<'_>, input: &NewCheckIn) -> Result<Recorded> {
     let key_result = apply(&txn, kr, &row).await?;
     let objectives = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
     audit::log(&txn, s.actor, "check_in.record", ("check_in", row.id), None::<&()>, Some(&row), now).await?;
+    let mut outbox = s.bus.outbox();
+    outbox.push(Event::CheckInRecorded {
+        organization_id: s.actor.organization_id,
+        team_id: objective.team_id,
+        key_result_id: key_result.id,
+        check_in_id: row.id,
+        value: row.value,
+        confidence: row.confidence,
+        at: now,
+    });
+    if let Some(event) = events::progress_changed(&txn, s.actor, &key_result, &objectives, now).await? {
+        outbox.push(event);
+    }
+    outbox.send_in(&txn).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Recorded { check_in: row, key_result, objectives, replayed: false })
 }
 

@@ -1,6 +1,7 @@
 //! Creating, editing and archiving key results. A key result belongs to its objective's
 //! team; its driver must be a member of that team.
 
+use crate::events;
 use crate::measurability::{self, Definition};
 use crate::scope::Scope;
 use crate::{Actor, Error, Result, audit, db, focus, guards, new_id, permissions, progress, scoring, tenant, validate};
@@ -75,7 +76,10 @@ pub async fn create(s: Scope<'_>, input: NewKeyResult) -> Result<Changed> {
     key_result::Entity::insert(key_result::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
     let rolled_up = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
     audit::log(&txn, s.actor, "key_result.create", ("key_result", row.id), None::<&()>, Some(&row), now).await?;
+    let progress = events::progress_changed(&txn, s.actor, &row, &rolled_up, now).await?;
+    let outbox = events::announce(s.bus, &txn, progress.into_iter().collect()).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Changed { key_result: row, rolled_up })
 }
 
@@ -120,7 +124,10 @@ pub async fn update(s: Scope<'_>, id: Uuid, patch: KeyResultPatch) -> Result<Cha
     let updated = row.update(&txn).await?;
     let rolled_up = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
     audit::log(&txn, s.actor, "key_result.update", ("key_result", id), Some(&before), Some(&updated), now).await?;
+    let progress = events::progress_changed(&txn, s.actor, &updated, &rolled_up, now).await?;
+    let outbox = events::announce(s.bus, &txn, progress.into_iter().collect()).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Changed { key_result: updated, rolled_up })
 }
 
@@ -137,7 +144,10 @@ pub async fn archive(s: Scope<'_>, id: Uuid) -> Result<Changed> {
     let updated = row.update(&txn).await?;
     let rolled_up = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
     audit::log(&txn, s.actor, "key_result.archive", ("key_result", id), Some(&before), Some(&updated), now).await?;
+    let progress = events::progress_changed(&txn, s.actor, &updated, &rolled_up, now).await?;
+    let outbox = events::announce(s.bus, &txn, progress.into_iter().collect()).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Changed { key_result: updated, rolled_up })
 }
 

@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod dependencies;
 pub mod error;
+pub mod events;
 pub mod focus;
 pub mod generate;
 pub mod guards;

@@ -1,6 +1,7 @@
 //! An objective's life: DRAFT → ACTIVE → CLOSED, and carrying an unfinished one over
 //! into a later cycle.
 
+use crate::events;
 use crate::objective_writes::Changed;
 use crate::scope::Scope;
 use crate::{Error, Result, audit, db, focus, guards, new_id, permissions, scoring, tenant, validate};
@@ -36,7 +37,9 @@ pub async fn activate(s: Scope<'_>, id: Uuid) -> Result<Changed> {
     row.updated_at = Set(now);
     let updated = row.update(&txn).await?;
     audit::log(&txn, s.actor, "objective.activate", ("objective", id), Some(&before), Some(&updated), now).await?;
+    let outbox = events::announce(s.bus, &txn, vec![events::objective_changed(&updated, "activated")]).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Changed { objective: updated, rolled_up: Vec::new() })
 }
 
@@ -63,7 +66,9 @@ pub async fn close(s: Scope<'_>, id: Uuid, note: Option<String>) -> Result<Chang
     row.updated_at = Set(now);
     let updated = row.update(&txn).await?;
     audit::log(&txn, s.actor, "objective.close", ("objective", id), Some(&before), Some(&updated), now).await?;
+    let outbox = events::announce(s.bus, &txn, vec![events::objective_changed(&updated, "closed")]).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Changed { objective: updated, rolled_up: Vec::new() })
 }
 
@@ -135,6 +140,8 @@ pub async fn carry_over(s: Scope<'_>, id: Uuid, target_cycle_id: Uuid) -> Result
     let rolled_up = crate::progress::refresh_chain(&txn, s.actor.organization_id, copy.id, now).await?;
     let copy = rolled_up.iter().find(|o| o.id == copy.id).cloned().unwrap_or(copy);
     audit::log(&txn, s.actor, "objective.carry_over", ("objective", copy.id), Some(&source), Some(&copy), now).await?;
+    let outbox = events::announce(s.bus, &txn, vec![events::objective_changed(&copy, "carried_over")]).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Changed { objective: copy, rolled_up: Vec::new() })
 }

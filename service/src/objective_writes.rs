@@ -2,6 +2,7 @@
 //! this; objectives start as drafts.
 
 use crate::alignment::{self, Parent};
+use crate::events;
 use crate::scope::Scope;
 use crate::{Error, Result, audit, db, guards, new_id, permissions, progress, tenant, validate};
 use entity::{AlignmentKind, ObjectiveState, ProgressDriver, objective, team};
@@ -81,7 +82,9 @@ pub async fn create(s: Scope<'_>, input: NewObjective) -> Result<Changed> {
         None => Vec::new(),
     };
     audit::log(&txn, s.actor, "objective.create", ("objective", row.id), None::<&()>, Some(&row), now).await?;
+    let outbox = events::announce(s.bus, &txn, vec![events::objective_changed(&row, "created")]).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Changed { objective: row, rolled_up })
 }
 
@@ -112,7 +115,9 @@ pub async fn update(s: Scope<'_>, id: Uuid, patch: ObjectivePatch) -> Result<Cha
         updated = fresh.clone();
     }
     audit::log(&txn, s.actor, "objective.update", ("objective", id), Some(&before), Some(&updated), now).await?;
+    let outbox = events::announce(s.bus, &txn, vec![events::objective_changed(&updated, "updated")]).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Changed { objective: updated, rolled_up })
 }
 
@@ -136,6 +141,8 @@ pub async fn archive(s: Scope<'_>, id: Uuid) -> Result<Changed> {
         None => Vec::new(),
     };
     audit::log(&txn, s.actor, "objective.archive", ("objective", id), Some(&before), Some(&updated), now).await?;
+    let outbox = events::announce(s.bus, &txn, vec![events::objective_changed(&updated, "archived")]).await?;
     txn.commit().await?;
+    outbox.committed();
     Ok(Changed { objective: updated, rolled_up })
 }

@@ -1,5 +1,6 @@
 //! What every service call carries: the database, the clock and the actor.
 
+use crate::events::Bus;
 use crate::{Actor, Clock};
 use sea_orm::DatabaseConnection;
 
@@ -9,4 +10,6 @@ pub struct Scope<'a> {
     pub db: &'a DatabaseConnection,
     pub clock: &'a dyn Clock,
     pub actor: &'a Actor,
+    /// Where changes are announced to live displays.
+    pub bus: &'a Bus,
 }

@@ -7,7 +7,7 @@ use entity::{Confidence, KeyResultKind};
 pub const STRETCH_TARGET: f64 = 0.7;
 
 /// How a key result or objective is doing against the time elapsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     /// Far behind the expected progress.
     Red,

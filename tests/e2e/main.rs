@@ -9,6 +9,7 @@ mod cycles;
 mod demo;
 mod http;
 mod limits;
+mod live;
 mod objectives;
 mod pagination;
 mod planning;

@@ -27,11 +27,11 @@ async fn concurrent_check_ins_on_one_key_result_are_all_kept_and_current_is_the_
     let before = w.check_ins_of(conversion.id).await.len();
 
     let tasks = (0..WRITERS).map(|i| {
-        let (db, clock) = (w.db.clone(), w.clock.clone());
+        let (db, clock, bus) = (w.db.clone(), w.clock.clone(), w.bus.clone());
         let actor = if i % 2 == 0 { sid.clone() } else { sam.clone() };
         let value = 40.0 + i as f64;
         tokio::spawn(async move {
-            let scope = Scope { db: &db, clock: &*clock, actor: &actor };
+            let scope = Scope { db: &db, clock: &*clock, actor: &actor, bus: &bus };
             record(scope, reading(conversion.id, value)).await
         })
     });
@@ -58,10 +58,10 @@ async fn concurrent_retries_with_one_idempotency_key_record_once() {
     let before = w.check_ins_of(conversion.id).await.len();
 
     let tasks = (0..WRITERS).map(|_| {
-        let (db, clock, actor) = (w.db.clone(), w.clock.clone(), sid.clone());
+        let (db, clock, actor, bus) = (w.db.clone(), w.clock.clone(), sid.clone(), w.bus.clone());
         tokio::spawn(async move {
             let input = NewCheckIn { idempotency_key: Some("retry-me".into()), ..reading(conversion.id, 50.0) };
-            record(Scope { db: &db, clock: &*clock, actor: &actor }, input).await
+            record(Scope { db: &db, clock: &*clock, actor: &actor, bus: &bus }, input).await
         })
     });
     let results: Vec<_> = join_all(tasks).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
@@ -105,8 +105,8 @@ async fn active_in_sales(w: &World) -> u64 {
 
 async fn race(w: &World, racers: [(Actor, Uuid); 2]) -> Vec<service::Result<service::objective_writes::Changed>> {
     let tasks = racers.map(|(actor, id)| {
-        let (db, clock) = (w.db.clone(), w.clock.clone());
-        tokio::spawn(async move { activate(Scope { db: &db, clock: &*clock, actor: &actor }, id).await })
+        let (db, clock, bus) = (w.db.clone(), w.clock.clone(), w.bus.clone());
+        tokio::spawn(async move { activate(Scope { db: &db, clock: &*clock, actor: &actor, bus: &bus }, id).await })
     });
     join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect()
 }
@@ -145,9 +145,9 @@ async fn two_leads_aligning_their_objectives_to_each_other_at_once_never_make_a_
     let theirs = w.draft(&maria, w.team("Marketing").await.id, quarter, "Theirs").await;
 
     let tasks = [(sam, ours.id, theirs.id), (maria, theirs.id, ours.id)].map(|(actor, child, parent)| {
-        let (db, clock) = (w.db.clone(), w.clock.clone());
+        let (db, clock, bus) = (w.db.clone(), w.clock.clone(), w.bus.clone());
         tokio::spawn(async move {
-            let scope = Scope { db: &db, clock: &*clock, actor: &actor };
+            let scope = Scope { db: &db, clock: &*clock, actor: &actor, bus: &bus };
             align(scope, child, Some(Parent::Objective(parent)), AlignmentKind::Contributes).await
         })
     });

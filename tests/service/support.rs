@@ -48,6 +48,7 @@ pub fn assert_close(actual: f64, expected: f64) {
 /// A fresh database with the demo organization, and the clock the writes read.
 pub struct World {
     pub db: DatabaseConnection,
+    pub bus: service::events::Bus,
     pub clock: Arc<dyn Clock>,
     // Declared last: the database goes after the pool.
     _database: TestDatabase,
@@ -78,7 +79,8 @@ impl World {
         let database = TestDatabase::create().await.unwrap();
         let db = service::db::connect_and_migrate(&database.url).await.unwrap();
         assert!(service::demo::load(&db, at).await.unwrap());
-        World { db, clock, _database: database }
+        let bus = service::events::Bus::new(&db);
+        World { db, bus, clock, _database: database }
     }
 
     /// The actor for `subject` in the demo organization with the token role `role`.
@@ -94,7 +96,7 @@ impl World {
 
     /// What a write by `actor` carries.
     pub fn scope<'a>(&'a self, actor: &'a Actor) -> Scope<'a> {
-        Scope { db: &self.db, clock: &*self.clock, actor }
+        Scope { db: &self.db, clock: &*self.clock, actor, bus: &self.bus }
     }
 
     /// The (first) objective titled `title`.

@@ -108,9 +108,12 @@ pub struct TestApp {
     pub db: sea_orm::DatabaseConnection,
     /// SQL statements the server has run.
     pub statements: service::db::StatementCounter,
+    /// The database URL, for replicas.
+    pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
-    // Declared last: the database goes after the server is told to stop.
-    _database: TestDatabase,
+    // Declared last: the database goes after the server is told to stop. Replicas share
+    // their first server's database and do not own it.
+    _database: Option<TestDatabase>,
 }
 
 impl TestApp {
@@ -127,8 +130,18 @@ impl TestApp {
     /// A server with `options` and `clock`; panics when it cannot start, which fails the test.
     pub async fn start(options: Options, clock: Arc<dyn Clock>) -> Self {
         let database = TestDatabase::create().await.expect("create a test database");
+        let url = database.url.clone();
+        Self::serve(&url, options, clock, Some(database)).await
+    }
+
+    /// Another server on this one's database, as a second replica would be.
+    pub async fn replica(&self) -> Self {
+        Self::serve(&self.database_url, Options::default(), Arc::new(SystemClock), None).await
+    }
+
+    async fn serve(url: &str, options: Options, clock: Arc<dyn Clock>, database: Option<TestDatabase>) -> Self {
         let settings = ServerSettings {
-            database_url: database.url.clone(),
+            database_url: url.to_owned(),
             listen: "127.0.0.1:0".parse().expect("a socket address"),
             jwt_secret: Secret::new(SECRET),
             demo: options.demo,
@@ -147,6 +160,7 @@ impl TestApp {
             http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("http client"),
             db,
             statements,
+            database_url: url.to_owned(),
             stop: Some(stop),
             _database: database,
         }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 pub struct AppData {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
+    pub bus: service::events::Bus,
 }
 
 /// One request's caller, with loaders scoped to them.
@@ -23,6 +24,7 @@ pub struct RequestData {
 /// Everything a resolver needs, borrowed from the context.
 pub struct Scope<'a> {
     pub db: &'a DatabaseConnection,
+    pub bus: &'a service::events::Bus,
     pub clock: &'a dyn Clock,
     pub actor: &'a Actor,
     pub loaders: &'a Loaders,
@@ -31,7 +33,7 @@ pub struct Scope<'a> {
 impl<'a> Scope<'a> {
     /// The service's view of this caller.
     pub fn service(&self) -> service::Scope<'a> {
-        service::Scope { db: self.db, clock: self.clock, actor: self.actor }
+        service::Scope { db: self.db, clock: self.clock, actor: self.actor, bus: self.bus }
     }
 }
 
@@ -39,5 +41,11 @@ impl<'a> Scope<'a> {
 pub fn scope<'a>(ctx: &Context<'a>) -> async_graphql::Result<Scope<'a>> {
     let app = ctx.data::<AppData>()?;
     let request = ctx.data::<RequestData>()?;
-    Ok(Scope { db: &app.db, clock: app.clock.as_ref(), actor: &request.actor, loaders: &request.loaders })
+    Ok(Scope {
+        db: &app.db,
+        bus: &app.bus,
+        clock: app.clock.as_ref(),
+        actor: &request.actor,
+        loaders: &request.loaders,
+    })
 }

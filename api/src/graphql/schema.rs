@@ -4,14 +4,15 @@ use crate::config::Limits;
 use crate::graphql::context::AppData;
 use crate::graphql::mutation::Mutation;
 use crate::graphql::query::Query;
-use async_graphql::{EmptySubscription, SDLExportOptions, Schema};
+use crate::graphql::subscription::Subscription;
+use async_graphql::{SDLExportOptions, Schema};
 
 /// The Trellis schema type.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with depth and complexity bounded; `data` is `None` only for SDL export.
 pub fn build_schema(limits: &Limits, data: Option<AppData>) -> AppSchema {
-    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query, Mutation::default(), Subscription)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)

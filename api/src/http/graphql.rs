@@ -36,11 +36,14 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(que
     }
 }
 
-/// POST: a JSON body `{query, variables, operationName}`.
+/// POST: a JSON body `{query, variables, operationName}`; with `Accept:
+/// text/event-stream`, the answer streams as Server-Sent Events (subscriptions).
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let Some(media) = Media::negotiate(&headers) else {
         return not_acceptable();
     };
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let streaming = accept.is_some_and(|a| a.contains("text/event-stream"));
     if !is_json(&headers) {
         return reply::error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -58,6 +61,7 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
         }
     };
     match serde_json::from_slice::<async_graphql::Request>(&bytes) {
+        Ok(request) if streaming => crate::http::sse::stream(&state, &headers, request).await,
         Ok(request) => execute(&state, &headers, media, request, Method::Post).await,
         Err(error) => reply::error(
             StatusCode::BAD_REQUEST,
@@ -74,6 +78,32 @@ enum Method {
     Post,
 }
 
+/// Why a caller could not be identified: a status, a code and a message for them.
+pub struct Refusal {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The caller behind an `Authorization` header value.
+pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Result<service::Actor, Refusal> {
+    let unauthenticated =
+        |message: String| Refusal { status: StatusCode::UNAUTHORIZED, code: "UNAUTHENTICATED", message };
+    let identity = state.verifier.verify_header(authorization).map_err(|e| unauthenticated(e.to_string()))?;
+    match state.identities.identify(&state.db, state.clock.as_ref(), &identity).await {
+        Ok(actor) => Ok(actor),
+        Err(service::Error::Unauthenticated(message)) => Err(unauthenticated(message)),
+        Err(error) => {
+            tracing::error!(error = ?error, "identifying the caller failed");
+            Err(Refusal {
+                status: StatusCode::INTERNAL_SERVER_ERROR,
+                code: "INTERNAL",
+                message: "internal error".into(),
+            })
+        }
+    }
+}
+
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -82,21 +112,9 @@ async fn execute(
     method: Method,
 ) -> Response {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let identity = match state.verifier.verify_header(authorization) {
-        Ok(identity) => identity,
-        Err(error) => {
-            return reply::error(StatusCode::UNAUTHORIZED, media, "UNAUTHENTICATED", &error.to_string());
-        }
-    };
-    let actor = match state.identities.identify(&state.db, state.clock.as_ref(), &identity).await {
+    let actor = match authenticate(state, authorization).await {
         Ok(actor) => actor,
-        Err(service::Error::Unauthenticated(message)) => {
-            return reply::error(StatusCode::UNAUTHORIZED, media, "UNAUTHENTICATED", &message);
-        }
-        Err(error) => {
-            tracing::error!(error = ?error, "identifying the caller failed");
-            return reply::error(StatusCode::INTERNAL_SERVER_ERROR, media, "INTERNAL", "internal error");
-        }
+        Err(refusal) => return reply::error(refusal.status, media, refusal.code, &refusal.message),
     };
     let mut request = request;
     let cached = state.documents.get(&request.query);

@@ -1,0 +1,213 @@
+//! Live feeds: progress moving up the alignment chain, new check-ins, objectives that
+//! change shape. Events come from the process's bus (fed by every replica through
+//! PostgreSQL NOTIFY); each subscriber keeps only its organization's events and what its
+//! filters ask for. A subscriber that falls behind gets a `resync` event and continues.
+
+use crate::graphql::context::RequestData;
+use crate::graphql::enums::{Confidence, Status};
+use crate::graphql::error::bad_input;
+use crate::graphql::ids::{Kind, encode, expect};
+use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
+use chrono::{DateTime, Utc};
+use futures::{Stream, StreamExt};
+use service::events::{Bus, Event, Figures};
+use std::sync::Arc;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use uuid::Uuid;
+
+/// Every subscription.
+pub struct Subscription;
+
+/// An objective's figures after a change.
+#[derive(SimpleObject)]
+pub struct ObjectiveFigures {
+    pub objective_id: ID,
+    pub team_id: ID,
+    pub progress: f64,
+    pub expected_progress: f64,
+    pub status: Status,
+}
+
+impl From<&Figures> for ObjectiveFigures {
+    fn from(f: &Figures) -> Self {
+        ObjectiveFigures {
+            objective_id: encode(Kind::Objective, f.objective_id),
+            team_id: encode(Kind::Team, f.team_id),
+            progress: f.progress,
+            expected_progress: f.expected_progress,
+            status: f.status.into(),
+        }
+    }
+}
+
+/// A key result's progress changed. When `resync` is true, events may have been missed:
+/// refetch what is on screen (the other fields are then empty).
+#[derive(SimpleObject, Default)]
+pub struct ProgressEvent {
+    pub resync: bool,
+    pub key_result_id: Option<ID>,
+    pub key_result_progress: Option<f64>,
+    pub current_value: Option<f64>,
+    pub objective_id: Option<ID>,
+    /// The key result's objective and every ancestor it rolls up into, nearest first.
+    pub chain: Vec<ObjectiveFigures>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// A check-in was recorded (or, with `resync`, events may have been missed).
+#[derive(SimpleObject, Default)]
+pub struct CheckInEvent {
+    pub resync: bool,
+    pub check_in_id: Option<ID>,
+    pub key_result_id: Option<ID>,
+    pub team_id: Option<ID>,
+    pub value: Option<f64>,
+    pub confidence: Option<Confidence>,
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// An objective was created, edited, aligned, activated, closed, carried over or archived
+/// (or, with `resync`, events may have been missed).
+#[derive(SimpleObject, Default)]
+pub struct ObjectiveEvent {
+    pub resync: bool,
+    pub objective_id: Option<ID>,
+    pub team_id: Option<ID>,
+    /// `created`, `updated`, `aligned`, `activated`, `closed`, `carried_over` or `archived`.
+    pub change: Option<String>,
+}
+
+/// The events of the subscriber's organization, with resyncs for gaps.
+fn feed(ctx: &Context<'_>) -> Result<impl Stream<Item = Arc<Event>> + use<>> {
+    let bus = ctx.data::<crate::graphql::context::AppData>()?.bus.clone();
+    let organization = ctx.data::<RequestData>()?.actor.organization_id;
+    Ok(stream(&bus, organization))
+}
+
+fn stream(bus: &Bus, organization: Uuid) -> impl Stream<Item = Arc<Event>> + use<> {
+    BroadcastStream::new(bus.subscribe()).filter_map(move |item| async move {
+        match item {
+            Ok(event) if event.organization_id().is_none_or(|o| o == organization) => Some(event),
+            Ok(_) => None,
+            Err(BroadcastStreamRecvError::Lagged(_)) => {
+                Some(Arc::new(Event::Resync { organization_id: Some(organization) }))
+            }
+        }
+    })
+}
+
+fn optional(kind: Kind, id: &Option<ID>) -> Result<Option<Uuid>> {
+    id.as_ref().map(|id| expect(kind, id)).transpose()
+}
+
+#[Subscription]
+impl Subscription {
+    /// Each change of a key result's progress, with the new rolled-up progress and status
+    /// of every objective up the alignment chain. Filters combine; give at least one.
+    /// `objectiveId` matches any objective in the chain, so a display of the company
+    /// objective hears a team far below.
+    async fn progress_changed(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: Option<ID>,
+        team_id: Option<ID>,
+        objective_id: Option<ID>,
+    ) -> Result<impl Stream<Item = ProgressEvent>> {
+        if cycle_id.is_none() && team_id.is_none() && objective_id.is_none() {
+            return Err(bad_input("give at least one of `cycleId`, `teamId` and `objectiveId`"));
+        }
+        let (cycle, team, objective) = (
+            optional(Kind::Cycle, &cycle_id)?,
+            optional(Kind::Team, &team_id)?,
+            optional(Kind::Objective, &objective_id)?,
+        );
+        Ok(feed(ctx)?.filter_map(move |event| async move {
+            match &*event {
+                Event::Resync { .. } => Some(ProgressEvent { resync: true, ..Default::default() }),
+                Event::ProgressChanged {
+                    cycle_id,
+                    team_id,
+                    key_result_id,
+                    key_result_progress,
+                    current_value,
+                    objective_id,
+                    chain,
+                    at,
+                    ..
+                } => {
+                    let wanted = cycle.is_none_or(|c| c == *cycle_id)
+                        && team.is_none_or(|t| t == *team_id)
+                        && objective.is_none_or(|o| chain.iter().any(|f| f.objective_id == o));
+                    wanted.then(|| ProgressEvent {
+                        resync: false,
+                        key_result_id: Some(encode(Kind::KeyResult, *key_result_id)),
+                        key_result_progress: Some(*key_result_progress),
+                        current_value: Some(*current_value),
+                        objective_id: Some(encode(Kind::Objective, *objective_id)),
+                        chain: chain.iter().map(Into::into).collect(),
+                        at: Some(*at),
+                    })
+                }
+                _ => None,
+            }
+        }))
+    }
+
+    /// Each new check-in of a team or on a key result. Give at least one filter.
+    async fn check_in_recorded(
+        &self,
+        ctx: &Context<'_>,
+        team_id: Option<ID>,
+        key_result_id: Option<ID>,
+    ) -> Result<impl Stream<Item = CheckInEvent>> {
+        if team_id.is_none() && key_result_id.is_none() {
+            return Err(bad_input("give `teamId` or `keyResultId`"));
+        }
+        let (team, key_result) = (optional(Kind::Team, &team_id)?, optional(Kind::KeyResult, &key_result_id)?);
+        Ok(feed(ctx)?.filter_map(move |event| async move {
+            match &*event {
+                Event::Resync { .. } => Some(CheckInEvent { resync: true, ..Default::default() }),
+                Event::CheckInRecorded { team_id, key_result_id, check_in_id, value, confidence, at, .. } => {
+                    let wanted = team.is_none_or(|t| t == *team_id) && key_result.is_none_or(|k| k == *key_result_id);
+                    wanted.then(|| CheckInEvent {
+                        resync: false,
+                        check_in_id: Some(encode(Kind::CheckIn, *check_in_id)),
+                        key_result_id: Some(encode(Kind::KeyResult, *key_result_id)),
+                        team_id: Some(encode(Kind::Team, *team_id)),
+                        value: Some(*value),
+                        confidence: Some((*confidence).into()),
+                        at: Some(*at),
+                    })
+                }
+                _ => None,
+            }
+        }))
+    }
+
+    /// Objectives of a cycle (optionally of one team) that change, so a display can
+    /// redraw its tree.
+    async fn objective_changed(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: ID,
+        team_id: Option<ID>,
+    ) -> Result<impl Stream<Item = ObjectiveEvent>> {
+        let (cycle, team) = (expect(Kind::Cycle, &cycle_id)?, optional(Kind::Team, &team_id)?);
+        Ok(feed(ctx)?.filter_map(move |event| async move {
+            match &*event {
+                Event::Resync { .. } => Some(ObjectiveEvent { resync: true, ..Default::default() }),
+                Event::ObjectiveChanged { cycle_id, team_id, objective_id, change, .. } => {
+                    let wanted = *cycle_id == cycle && team.is_none_or(|t| t == *team_id);
+                    wanted.then(|| ObjectiveEvent {
+                        resync: false,
+                        objective_id: Some(encode(Kind::Objective, *objective_id)),
+                        team_id: Some(encode(Kind::Team, *team_id)),
+                        change: Some(change.clone()),
+                    })
+                }
+                _ => None,
+            }
+        }))
+    }
+}

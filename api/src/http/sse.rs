@@ -1,0 +1,36 @@
+//! GraphQL over Server-Sent Events (the graphql-sse protocol's distinct-connections
+//! mode), for clients that cannot open WebSockets: `POST /graphql` with `Accept:
+//! text/event-stream`; each result is a `next` event, the end a `complete` event.
+
+use crate::graphql::context::RequestData;
+use crate::graphql::loaders::Loaders;
+use crate::http::AppState;
+use crate::http::graphql::authenticate;
+use crate::http::reply::{self, Media};
+use axum::http::{HeaderMap, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// How often an idle stream sends a comment, so that proxies keep it open.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Runs `request` as a stream of events.
+pub async fn stream(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let actor = match authenticate(state, authorization).await {
+        Ok(actor) => actor,
+        Err(refusal) => return reply::error(refusal.status, Media::Json, refusal.code, &refusal.message),
+    };
+    let loaders = Loaders::new(&state.db, &actor);
+    let request = request.data(RequestData { actor, loaders });
+    let results = state.schema.execute_stream(request).map(|response| {
+        let data =
+            serde_json::to_string(&response).unwrap_or_else(|_| r#"{"errors":[{"message":"internal error"}]}"#.into());
+        Ok::<_, Infallible>(Event::default().event("next").data(data))
+    });
+    let complete = futures::stream::once(async { Ok(Event::default().event("complete").data("")) });
+    Sse::new(results.chain(complete)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response()
+}

@@ -1,0 +1,284 @@
+//! Change events for live displays, and the bus that carries them to every replica.
+//!
+//! Writers collect events in an [`Outbox`] inside their transaction. On PostgreSQL the
+//! outbox sends them with `pg_notify` in that same transaction, so only committed changes
+//! are announced and every replica's listener hears them; on SQLite (one process) they
+//! go straight to the in-process channel after commit. Payloads carry ids and figures,
+//! never whole objects: NOTIFY payloads are limited to 8,000 bytes.
+
+use crate::Result;
+use chrono::{DateTime, Utc};
+use entity::Confidence;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// The PostgreSQL channel events travel on.
+pub const CHANNEL: &str = "trellis_events";
+/// Events a slow subscriber may fall behind by before it is told to refetch.
+pub const BUFFER: usize = 4096;
+
+/// An objective's figures after a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Figures {
+    pub objective_id: Uuid,
+    pub team_id: Uuid,
+    pub progress: f64,
+    pub expected_progress: f64,
+    pub status: crate::scoring::Status,
+}
+
+/// Something changed that displays show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A key result's progress changed; `chain` is its objective and every ancestor
+    /// it rolls up into, nearest first.
+    ProgressChanged {
+        organization_id: Uuid,
+        cycle_id: Uuid,
+        team_id: Uuid,
+        key_result_id: Uuid,
+        key_result_progress: f64,
+        current_value: f64,
+        objective_id: Uuid,
+        chain: Vec<Figures>,
+        at: DateTime<Utc>,
+    },
+    /// A check-in was recorded.
+    CheckInRecorded {
+        organization_id: Uuid,
+        team_id: Uuid,
+        key_result_id: Uuid,
+        check_in_id: Uuid,
+        value: f64,
+        confidence: Confidence,
+        at: DateTime<Utc>,
+    },
+    /// An objective was created, edited, aligned, activated, closed or archived.
+    ObjectiveChanged {
+        organization_id: Uuid,
+        cycle_id: Uuid,
+        team_id: Uuid,
+        objective_id: Uuid,
+        /// `created`, `updated`, `aligned`, `activated`, `closed`, `carried_over` or `archived`.
+        change: String,
+    },
+    /// Events may have been missed (a slow subscriber, a lost listener): refetch.
+    Resync { organization_id: Option<Uuid> },
+}
+
+impl Event {
+    /// The organization the event belongs to; `None` concerns everyone.
+    pub fn organization_id(&self) -> Option<Uuid> {
+        match self {
+            Event::ProgressChanged { organization_id, .. }
+            | Event::CheckInRecorded { organization_id, .. }
+            | Event::ObjectiveChanged { organization_id, .. } => Some(*organization_id),
+            Event::Resync { organization_id } => *organization_id,
+        }
+    }
+}
+
+/// Fans events out to this process's subscribers.
+#[derive(Debug, Clone)]
+pub struct Bus {
+    sender: broadcast::Sender<Arc<Event>>,
+    postgres: bool,
+}
+
+impl Bus {
+    /// A bus for `db`: NOTIFY-based on PostgreSQL, in-process on SQLite.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        let (sender, _) = broadcast::channel(BUFFER);
+        Bus { sender, postgres: db.get_database_backend() == DbBackend::Postgres }
+    }
+
+    /// A receiver of every event from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.sender.subscribe()
+    }
+
+    /// Hands an event to local subscribers (the listener, or a SQLite writer).
+    pub fn deliver(&self, event: Event) {
+        // No subscriber is not an error: nobody is watching.
+        let _nobody = self.sender.send(Arc::new(event));
+    }
+
+    /// An empty outbox for one write.
+    pub fn outbox(&self) -> Outbox {
+        Outbox { bus: self.clone(), events: Vec::new() }
+    }
+}
+
+/// Events of one write transaction.
+#[derive(Debug)]
+pub struct Outbox {
+    bus: Bus,
+    events: Vec<Event>,
+}
+
+impl Outbox {
+    /// Queues an event.
+    pub fn push(&mut self, event: Event) {
+        self.events.push(event);
+    }
+
+    /// On PostgreSQL, sends the events inside the transaction (delivered on commit only).
+    pub async fn send_in(&self, txn: &impl ConnectionTrait) -> Result<()> {
+        if !self.bus.postgres {
+            return Ok(());
+        }
+        for event in &self.events {
+            let payload = serde_json::to_string(event).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+            let statement = Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [CHANNEL.into(), payload.into()],
+            );
+            txn.execute_raw(statement).await?;
+        }
+        Ok(())
+    }
+
+    /// After commit: on SQLite, hands the events to local subscribers.
+    pub fn committed(self) {
+        if !self.bus.postgres {
+            for event in self.events {
+                self.bus.deliver(event);
+            }
+        }
+    }
+}
+
+/// Runs this process's one PostgreSQL listener until the process ends: every NOTIFY on
+/// [`CHANNEL`] goes to the local bus. A lost connection reconnects and tells
+/// subscribers to resync, since events may have been missed meanwhile.
+pub async fn listen(url: String, bus: Bus) {
+    use sea_orm::sqlx::postgres::PgListener;
+    let mut backoff = std::time::Duration::from_millis(100);
+    let mut reconnecting = false;
+    loop {
+        let mut listener = match PgListener::connect(&url).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(error = %error, "event listener cannot connect; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(std::time::Duration::from_secs(5));
+                continue;
+            }
+        };
+        if let Err(error) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %error, "LISTEN failed; retrying");
+            continue;
+        }
+        backoff = std::time::Duration::from_millis(100);
+        if reconnecting {
+            // Whatever was sent while the connection was down is lost: refetch.
+            bus.deliver(Event::Resync { organization_id: None });
+        }
+        reconnecting = true;
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(notification)) => match serde_json::from_str::<Event>(notification.payload()) {
+                    Ok(event) => bus.deliver(event),
+                    Err(error) => tracing::warn!(error = %error, "an event could not be read"),
+                },
+                // The connection dropped; the next call reconnects. Anything sent in
+                // between is lost, so subscribers must refetch.
+                Ok(None) => bus.deliver(Event::Resync { organization_id: None }),
+                Err(error) => {
+                    tracing::warn!(error = %error, "event listener lost its connection; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// The figures displays show for each objective of `chain`, now.
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    actor: &crate::Actor,
+    chain: &[entity::objective::Model],
+    now: DateTime<Utc>,
+) -> Result<Vec<Figures>> {
+    use crate::{scoring, tenant};
+    use entity::{cycle, key_result};
+    use sea_orm::ColumnTrait;
+    let cycle_ids: Vec<Uuid> = chain.iter().map(|o| o.cycle_id).collect();
+    let cycles = tenant::by_ids::<cycle::Entity>(db, actor, &cycle_ids).await?;
+    let ids: Vec<Uuid> = chain.iter().map(|o| o.id).collect();
+    let live = Some(key_result::Column::ArchivedAt.is_null());
+    let key_results = tenant::children::<key_result::Entity>(
+        db,
+        actor,
+        key_result::Column::ObjectiveId,
+        &ids,
+        |k| Some(k.objective_id),
+        live,
+    )
+    .await?;
+    Ok(chain
+        .iter()
+        .map(|o| {
+            let expected = cycles
+                .get(&o.cycle_id)
+                .map_or(0.0, |c| scoring::expected_progress(scoring::elapsed_fraction(c.starts_on, c.ends_on, now)));
+            let krs = key_results.get(&o.id).into_iter().flatten().map(|k| (k.progress, k.latest_confidence));
+            Figures {
+                objective_id: o.id,
+                team_id: o.team_id,
+                progress: o.progress,
+                expected_progress: expected,
+                status: scoring::objective_status(o.progress, expected, krs),
+            }
+        })
+        .collect())
+}
+
+/// A key result's new progress, with its objective chain's figures.
+pub async fn progress_changed(
+    db: &impl ConnectionTrait,
+    actor: &crate::Actor,
+    kr: &entity::key_result::Model,
+    chain: &[entity::objective::Model],
+    now: DateTime<Utc>,
+) -> Result<Option<Event>> {
+    let Some(objective) = chain.first() else { return Ok(None) };
+    Ok(Some(Event::ProgressChanged {
+        organization_id: actor.organization_id,
+        cycle_id: objective.cycle_id,
+        team_id: objective.team_id,
+        key_result_id: kr.id,
+        key_result_progress: kr.progress,
+        current_value: kr.current_value,
+        objective_id: objective.id,
+        chain: figures(db, actor, chain, now).await?,
+        at: now,
+    }))
+}
+
+/// An objective changed in a way that redraws a tree.
+pub fn objective_changed(objective: &entity::objective::Model, change: &str) -> Event {
+    Event::ObjectiveChanged {
+        organization_id: objective.organization_id,
+        cycle_id: objective.cycle_id,
+        team_id: objective.team_id,
+        objective_id: objective.id,
+        change: change.to_owned(),
+    }
+}
+
+/// Announces one change of `objective` from inside the writing transaction; call
+/// [`Outbox::committed`] on the result after commit.
+pub async fn announce(bus: &Bus, txn: &impl ConnectionTrait, events: Vec<Event>) -> Result<Outbox> {
+    let mut outbox = bus.outbox();
+    for event in events {
+        outbox.push(event);
+    }
+    outbox.send_in(txn).await?;
+    Ok(outbox)
+}
