@@ -6,6 +6,7 @@ pub mod graphql;
 pub mod health;
 pub mod reply;
 pub mod sse;
+pub mod wall;
 pub mod ws;
 
 use crate::auth::Verifier;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
+        .route("/wall", get(wall::page))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))

@@ -162,3 +162,14 @@ async fn a_check_in_on_one_replica_reaches_a_subscriber_on_another() {
     let company = company_in(&event, &ids.company);
     assert!((company["progress"].as_f64().unwrap() - progress(&app, &ids.company).await).abs() < 1e-9);
 }
+
+#[tokio::test]
+async fn the_wall_page_is_self_contained() {
+    let app = TestApp::spawn().await;
+    let response = app.http.get(format!("{}/wall?team=x", app.base)).send().await.unwrap();
+    assert_eq!(response.status(), trellis_tests::StatusCode::OK);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let page = response.text().await.unwrap();
+    assert!(page.contains("/graphql/ws") && page.contains("progressChanged"));
+    assert!(!page.contains("src=\"http") && !page.contains("<link"), "no external scripts or styles");
+}
