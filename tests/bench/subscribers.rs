@@ -45,10 +45,10 @@ async fn main() -> anyhow::Result<()> {
             socket.send(Message::Text(subscribe.to_string().into())).await?;
             let _ = ready_tx.send(());
             while let Some(message) = socket.next().await {
-                if let Message::Text(text) = message? {
-                    if text.contains("\"next\"") {
-                        let _ = sender.send(Instant::now());
-                    }
+                if let Message::Text(text) = message?
+                    && text.contains("\"next\"")
+                {
+                    let _ = sender.send(Instant::now());
                 }
             }
             anyhow::Ok(())
