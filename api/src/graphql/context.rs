@@ -21,6 +21,9 @@ pub struct RequestData {
     pub loaders: Loaders,
 }
 
+/// The caller of a subscription over WebSocket, which needs no loaders.
+pub struct Caller(pub Actor);
+
 /// Everything a resolver needs, borrowed from the context.
 pub struct Scope<'a> {
     pub db: &'a DatabaseConnection,

@@ -3,7 +3,7 @@
 //! PostgreSQL NOTIFY); each subscriber keeps only its organization's events and what its
 //! filters ask for. A subscriber that falls behind gets a `resync` event and continues.
 
-use crate::graphql::context::RequestData;
+use crate::graphql::context::{Caller, RequestData};
 use crate::graphql::enums::{Confidence, Status};
 use crate::graphql::error::bad_input;
 use crate::graphql::ids::{Kind, encode, expect};
@@ -81,7 +81,10 @@ pub struct ObjectiveEvent {
 /// The events of the subscriber's organization, with resyncs for gaps.
 fn feed(ctx: &Context<'_>) -> Result<impl Stream<Item = Arc<Event>> + use<>> {
     let bus = ctx.data::<crate::graphql::context::AppData>()?.bus.clone();
-    let organization = ctx.data::<RequestData>()?.actor.organization_id;
+    let organization = match ctx.data_opt::<Caller>() {
+        Some(caller) => caller.0.organization_id,
+        None => ctx.data::<RequestData>()?.actor.organization_id,
+    };
     Ok(stream(&bus, organization))
 }
 

@@ -3,8 +3,7 @@
 //! token comes in `connection_init` (`{"Authorization": "Bearer …"}` or `{"token": "…"}`).
 //! The server pings every 20 s so that proxies do not drop idle wall displays.
 
-use crate::graphql::context::RequestData;
-use crate::graphql::loaders::Loaders;
+use crate::graphql::context::Caller;
 use crate::http::AppState;
 use crate::http::graphql::authenticate;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, WebSocket, WebSocketProtocols, WsMessage};
@@ -15,6 +14,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
 use std::time::Duration;
+
+/// Read and write buffer of one WebSocket.
+const SOCKET_BUFFER: usize = 4 * 1024;
 
 /// How often the server pings an open connection.
 const PING_EVERY: Duration = Duration::from_secs(20);
@@ -27,7 +29,13 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
         let message = "offer the graphql-transport-ws (or legacy graphql-ws) subprotocol";
         return (StatusCode::BAD_REQUEST, message).into_response();
     };
-    upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| serve(state, socket, protocol))
+    // Displays send almost nothing and receive small events: small buffers keep an idle
+    // subscriber cheap (the 128 KiB defaults dominated its memory).
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER)
+        .on_upgrade(move |socket| serve(state, socket, protocol))
 }
 
 async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
@@ -77,8 +85,8 @@ async fn connection_init(state: AppState, payload: serde_json::Value) -> async_g
         .or_else(|| field("authorization"))
         .or_else(|| field("token").map(|token| format!("Bearer {token}")));
     let actor = authenticate(&state, header.as_deref()).await.map_err(|refusal| Error::new(refusal.message))?;
-    let loaders = Loaders::new(&state.db, &actor);
+    // Subscription events carry their figures; no loaders (and their caches) per socket.
     let mut data = Data::default();
-    data.insert(RequestData { actor, loaders });
+    data.insert(Caller(actor));
     Ok(data)
 }
