@@ -96,6 +96,12 @@ impl Bus {
         Bus { sender, postgres: db.get_database_backend() == DbBackend::Postgres }
     }
 
+    /// An in-process bus holding at most `capacity` undelivered events per subscriber.
+    pub fn local(capacity: usize) -> Self {
+        let (sender, _) = broadcast::channel(capacity);
+        Bus { sender, postgres: false }
+    }
+
     /// A receiver of every event from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.sender.subscribe()

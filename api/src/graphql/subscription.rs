@@ -214,3 +214,42 @@ impl Subscription {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn objective_changed(organization_id: Uuid) -> Event {
+        Event::ObjectiveChanged {
+            organization_id,
+            cycle_id: Uuid::nil(),
+            team_id: Uuid::nil(),
+            objective_id: Uuid::nil(),
+            change: "updated".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_told_to_resync_and_then_continues() {
+        let bus = Bus::local(2);
+        let organization = Uuid::now_v7();
+        let mut events = Box::pin(stream(&bus, organization));
+        for _ in 0..5 {
+            bus.deliver(objective_changed(organization));
+        }
+        let first = events.next().await.unwrap();
+        assert!(matches!(*first, Event::Resync { organization_id: Some(o) } if o == organization));
+        assert!(matches!(*events.next().await.unwrap(), Event::ObjectiveChanged { .. }), "then it continues");
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_never_sees_another_organizations_events() {
+        let bus = Bus::local(8);
+        let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut events = Box::pin(stream(&bus, mine));
+        bus.deliver(objective_changed(theirs));
+        bus.deliver(objective_changed(mine));
+        let event = events.next().await.unwrap();
+        assert_eq!(event.organization_id(), Some(mine));
+    }
+}

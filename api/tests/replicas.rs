@@ -1,0 +1,173 @@
+//! Two `trellis` processes on one database: a check-in recorded through one reaches a
+//! subscriber of the other, over WebSocket and over Server-Sent Events, within one
+//! second, with the company objective's rolled-up figures. On PostgreSQL (set
+//! `TRELLIS_TEST_DATABASE_URL`) the processes share a fresh database and each runs its own
+//! listener; SQLite serves one process, so there both subscribers use the same process.
+#![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
+
+use futures::{SinkExt, StreamExt};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const SECRET: &str = "replica-test-secret-0123456789";
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start(url: &str, demo: bool) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trellis"));
+    command.args(["serve", "--listen", "127.0.0.1:0", "--database-url", url]);
+    if demo {
+        command.arg("--demo");
+    }
+    let mut child =
+        command.env("TRELLIS_JWT_SECRET", SECRET).env("RUST_LOG", "off").stdout(Stdio::piped()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.strip_prefix("Trellis is serving ") {
+            break rest.trim_end_matches("/graphql").to_owned();
+        }
+    };
+    // Keep draining stdout so the process never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server(child, base)
+}
+
+fn token(subject: &str, role: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .args(["token", "--org", "company-x", "--sub", subject, "--role", role])
+        .env("TRELLIS_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+async fn graphql(base: &str, token: &str, query: &str, variables: Value) -> Value {
+    let body: Value = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token)
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"].clone()
+}
+
+/// A fresh database URL and what drops it.
+async fn database() -> (String, Option<(String, String)>) {
+    match std::env::var("TRELLIS_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
+        Some(admin) => {
+            let name = format!("trellis_replicas_{}", uuid::Uuid::now_v7().simple());
+            let db = Database::connect(&admin).await.unwrap();
+            db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+            let base = admin.rsplit_once('/').unwrap().0;
+            (format!("{base}/{name}"), Some((admin, name)))
+        }
+        None => {
+            let path = std::env::temp_dir().join(format!("trellis-replicas-{}.db", uuid::Uuid::now_v7().simple()));
+            (format!("sqlite://{}", path.display()), None)
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_check_in_through_one_process_reaches_subscribers_of_another_within_a_second() {
+    let (url, cleanup) = database().await;
+    let writer = start(&url, true);
+    let reader = if cleanup.is_some() { Some(start(&url, false)) } else { None };
+    let subscriber_base = reader.as_ref().map_or(writer.1.clone(), |r| r.1.clone());
+    let admin = token("dana", "admin");
+    let ids = graphql(&writer.1, &admin, r#"{ company: objectives(filter: { search: "revenue back" }) { edges { node { id } } }
+        sales: objectives(filter: { search: "sales cycle" }) { edges { node { keyResults { edges { node { id } } } } } } }"#, json!({})).await;
+    let company = ids["company"]["edges"][0]["node"]["id"].clone();
+    let key_result = ids["sales"]["edges"][0]["node"]["keyResults"]["edges"][0]["node"]["id"].clone();
+    let query = "subscription($o: ID) { progressChanged(objectiveId: $o) { chain { objectiveId progress } } }";
+
+    let mut request =
+        format!("{}/graphql/ws", subscriber_base.replace("http://", "ws://")).into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {admin}") } });
+    socket.send(Message::Text(init.to_string().into())).await.unwrap();
+    let _ack = socket.next().await;
+    let subscribe =
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": { "o": company } } });
+    socket.send(Message::Text(subscribe.to_string().into())).await.unwrap();
+    let sse = reqwest::Client::new()
+        .post(format!("{subscriber_base}/graphql"))
+        .bearer_auth(&admin)
+        .header("Accept", "text/event-stream")
+        .json(&json!({ "query": query, "variables": { "o": company } }))
+        .send()
+        .await
+        .unwrap();
+    let mut sse = sse.bytes_stream();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let check_in =
+        "mutation($k: ID!) { checkIn(input: { keyResultId: $k, value: 33 }) { objective { parent { id progress } } } }";
+    let recorded = graphql(&writer.1, &token("sid", "member"), check_in, json!({ "k": key_result })).await;
+    let rolled_up = recorded["checkIn"]["objective"]["parent"]["progress"].as_f64().unwrap();
+    let figures = |data: &Value| {
+        let chain = data["progressChanged"]["chain"].as_array().unwrap().clone();
+        chain.into_iter().find(|f| f["objectiveId"] == company).unwrap()["progress"].as_f64().unwrap()
+    };
+
+    let websocket = tokio::time::timeout(Duration::from_secs(1), async {
+        loop {
+            if let Some(Ok(Message::Text(text))) = socket.next().await {
+                let message: Value = serde_json::from_str(&text).unwrap();
+                if message["type"] == "next" {
+                    return message["payload"]["data"].clone();
+                }
+            }
+        }
+    })
+    .await
+    .expect("the WebSocket subscriber hears the check-in within a second");
+    assert!((figures(&websocket) - rolled_up).abs() < 1e-9);
+
+    let streamed = tokio::time::timeout(Duration::from_secs(1), async {
+        let mut text = String::new();
+        loop {
+            text.push_str(&String::from_utf8_lossy(&sse.next().await.unwrap().unwrap()));
+            if let Some(data) = text.lines().find_map(|l| l.strip_prefix("data: ").filter(|d| d.contains("chain"))) {
+                return serde_json::from_str::<Value>(data).unwrap()["data"].clone();
+            }
+        }
+    })
+    .await
+    .expect("the SSE subscriber hears the check-in within a second");
+    assert!((figures(&streamed) - rolled_up).abs() < 1e-9);
+
+    drop((writer, reader));
+    match cleanup {
+        Some((admin, name)) => {
+            let db = Database::connect(&admin).await.unwrap();
+            db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
+        }
+        None => {
+            let path = url.trim_start_matches("sqlite://");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+        }
+    }
+}
