@@ -173,3 +173,35 @@ async fn the_wall_page_is_self_contained() {
     assert!(page.contains("/graphql/ws") && page.contains("progressChanged"));
     assert!(!page.contains("src=\"http") && !page.contains("<link"), "no external scripts or styles");
 }
+
+/// On PostgreSQL, a listener that loses its connection reconnects and tells subscribers
+/// to refetch, then delivers again. (SQLite has no listener: one process, no connection
+/// to lose, so there is nothing to provoke and the test ends early.)
+#[tokio::test]
+async fn a_lost_listener_connection_sends_resync_and_events_flow_again() {
+    let Some(admin_url) = trellis_tests::postgres_admin_url() else { return };
+    let app = TestApp::spawn_demo().await;
+    let ids = demo(&app).await;
+    let mut socket = connect(&app, "graphql-transport-ws", &app.demo_admin()).await;
+    subscribe(&mut socket, "subscribe", &ids.company).await;
+    let database = app.database_url.rsplit('/').next().unwrap().split('?').next().unwrap().to_owned();
+    let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+    let kill = format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}' AND query LIKE 'LISTEN%'"
+    );
+    sea_orm::ConnectionTrait::execute_unprepared(&admin, &kill).await.unwrap();
+    let resync = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            if let Some(Ok(Message::Text(text))) = socket.next().await {
+                return serde_json::from_str::<Value>(&text).unwrap();
+            }
+        }
+    })
+    .await
+    .expect("a resync after the listener lost its connection");
+    assert_eq!(resync["payload"]["data"]["progressChanged"]["resync"], true, "{resync}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    check_in(&app, &ids.lead_time, 34.0).await;
+    let event = next_json(&mut socket).await;
+    company_in(&event, &ids.company);
+}
