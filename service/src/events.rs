@@ -211,36 +211,12 @@ pub async fn figures(
     chain: &[entity::objective::Model],
     now: DateTime<Utc>,
 ) -> Result<Vec<Figures>> {
-    use crate::{scoring, tenant};
-    use entity::{cycle, key_result};
-    use sea_orm::ColumnTrait;
-    let cycle_ids: Vec<Uuid> = chain.iter().map(|o| o.cycle_id).collect();
-    let cycles = tenant::by_ids::<cycle::Entity>(db, actor, &cycle_ids).await?;
-    let ids: Vec<Uuid> = chain.iter().map(|o| o.id).collect();
-    let live = Some(key_result::Column::ArchivedAt.is_null());
-    let key_results = tenant::children::<key_result::Entity>(
-        db,
-        actor,
-        key_result::Column::ObjectiveId,
-        &ids,
-        |k| Some(k.objective_id),
-        live,
-    )
-    .await?;
+    let statuses = crate::objectives::statuses(db, actor, chain, now).await?;
     Ok(chain
         .iter()
-        .map(|o| {
-            let expected = cycles
-                .get(&o.cycle_id)
-                .map_or(0.0, |c| scoring::expected_progress(scoring::elapsed_fraction(c.starts_on, c.ends_on, now)));
-            let krs = key_results.get(&o.id).into_iter().flatten().map(|k| (k.progress, k.latest_confidence));
-            Figures {
-                objective_id: o.id,
-                team_id: o.team_id,
-                progress: o.progress,
-                expected_progress: expected,
-                status: scoring::objective_status(o.progress, expected, krs),
-            }
+        .filter_map(|o| {
+            let (expected_progress, status) = *statuses.get(&o.id)?;
+            Some(Figures { objective_id: o.id, team_id: o.team_id, progress: o.progress, expected_progress, status })
         })
         .collect())
 }

@@ -49,9 +49,52 @@ pub fn query(actor: &Actor, filter: &ObjectiveFilter) -> Select<objective::Entit
     select
 }
 
+/// The live key results of each objective in `ids`, in one statement.
+pub async fn live_key_results(
+    db: &impl sea_orm::ConnectionTrait,
+    actor: &Actor,
+    ids: &[Uuid],
+) -> crate::Result<std::collections::HashMap<Uuid, Vec<entity::key_result::Model>>> {
+    use entity::key_result;
+    let live = Some(key_result::Column::ArchivedAt.is_null());
+    crate::tenant::children::<key_result::Entity>(
+        db,
+        actor,
+        key_result::Column::ObjectiveId,
+        ids,
+        |k| Some(k.objective_id),
+        live,
+    )
+    .await
+}
+
+/// Each objective's expected progress and status at `now`. Status depends on the clock,
+/// so it is computed, not stored: two batched reads (cycles, key results) whatever the
+/// number of objectives.
+pub async fn statuses(
+    db: &impl sea_orm::ConnectionTrait,
+    actor: &Actor,
+    objectives: &[objective::Model],
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::Result<std::collections::HashMap<Uuid, (f64, crate::scoring::Status)>> {
+    use crate::scoring;
+    let cycle_ids: Vec<Uuid> = objectives.iter().map(|o| o.cycle_id).collect();
+    let cycles = crate::tenant::by_ids::<entity::cycle::Entity>(db, actor, &cycle_ids).await?;
+    let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
+    let key_results = live_key_results(db, actor, &ids).await?;
+    Ok(objectives
+        .iter()
+        .map(|o| {
+            let expected = cycles
+                .get(&o.cycle_id)
+                .map_or(0.0, |c| scoring::expected_progress(scoring::elapsed_fraction(c.starts_on, c.ends_on, now)));
+            let krs = key_results.get(&o.id).into_iter().flatten().map(|k| (k.progress, k.latest_confidence));
+            (o.id, (expected, scoring::objective_status(o.progress, expected, krs)))
+        })
+        .collect())
+}
+
 /// The objectives matching `filter` whose status is `status` at `now`, oldest first.
-/// Status depends on the clock, so it is computed here rather than stored: two batched
-/// reads (cycles, key results) whatever the number of objectives.
 pub async fn with_status(
     db: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
@@ -59,30 +102,7 @@ pub async fn with_status(
     status: crate::scoring::Status,
     now: chrono::DateTime<chrono::Utc>,
 ) -> crate::Result<Vec<objective::Model>> {
-    use crate::{scoring, tenant};
-    use entity::{cycle, key_result};
     let objectives = query(actor, filter).all(db).await?;
-    let cycle_ids: Vec<Uuid> = objectives.iter().map(|o| o.cycle_id).collect();
-    let cycles = tenant::by_ids::<cycle::Entity>(db, actor, &cycle_ids).await?;
-    let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
-    let live = key_result::Column::ArchivedAt.is_null();
-    let key_results = tenant::children::<key_result::Entity>(
-        db,
-        actor,
-        key_result::Column::ObjectiveId,
-        &ids,
-        |k| Some(k.objective_id),
-        Some(live),
-    )
-    .await?;
-    Ok(objectives
-        .into_iter()
-        .filter(|o| {
-            let expected = cycles
-                .get(&o.cycle_id)
-                .map_or(0.0, |c| scoring::expected_progress(scoring::elapsed_fraction(c.starts_on, c.ends_on, now)));
-            let krs = key_results.get(&o.id).into_iter().flatten().map(|k| (k.progress, k.latest_confidence));
-            scoring::objective_status(o.progress, expected, krs) == status
-        })
-        .collect())
+    let statuses = statuses(db, actor, &objectives, now).await?;
+    Ok(objectives.into_iter().filter(|o| statuses.get(&o.id).is_some_and(|(_, s)| *s == status)).collect())
 }

@@ -70,15 +70,7 @@ pub async fn alignment_tree(
     };
     let nodes = walk(objectives, &roots, max_depth);
     let ids: Vec<Uuid> = nodes.iter().map(|n| n.objective.id).collect();
-    let key_results = tenant::children::<key_result::Entity>(
-        db,
-        actor,
-        key_result::Column::ObjectiveId,
-        &ids,
-        |k| Some(k.objective_id),
-        Some(key_result::Column::ArchivedAt.is_null()),
-    )
-    .await?;
+    let key_results = crate::objectives::live_key_results(db, actor, &ids).await?;
     let dependencies = edges(db, actor, &ids).await?;
     let team_ids: Vec<Uuid> = nodes.iter().map(|n| n.objective.team_id).collect::<HashSet<_>>().into_iter().collect();
     let teams = tenant::by_ids::<entity::team::Entity>(db, actor, &team_ids).await?.into_values().collect();
@@ -148,15 +140,7 @@ pub async fn dashboard(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid, 
         .all(db)
         .await?;
     let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
-    let key_results = tenant::children::<key_result::Entity>(
-        db,
-        actor,
-        key_result::Column::ObjectiveId,
-        &ids,
-        |k| Some(k.objective_id),
-        Some(key_result::Column::ArchivedAt.is_null()),
-    )
-    .await?;
+    let key_results = crate::objectives::live_key_results(db, actor, &ids).await?;
     let own: HashSet<Uuid> = ids.iter().copied().collect();
     let (depends_on, depended_on_by) =
         edges(db, actor, &ids).await?.into_iter().partition(|d| own.contains(&d.from_objective_id));
