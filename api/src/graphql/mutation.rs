@@ -11,7 +11,7 @@ pub mod team;
 use crate::graphql::context::Scope;
 use crate::graphql::error::bad_input;
 use crate::graphql::ids::{self, Kind};
-use async_graphql::{ID, MergedObject, Result};
+use async_graphql::{ID, MaybeUndefined, MergedObject, Result};
 use uuid::Uuid;
 
 /// Every mutation.
@@ -43,6 +43,16 @@ macro_rules! payload {
 pub fn written<T>(s: &Scope<'_>, value: T) -> T {
     s.loaders.clear();
     value
+}
+
+/// A clearable id field: absent leaves it (`None`), `null` clears it (`Some(None)`), an id
+/// of `kind` sets it.
+pub fn clearable(kind: Kind, id: MaybeUndefined<ID>) -> Result<Option<Option<Uuid>>> {
+    Ok(match id {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(id) => Some(Some(ids::expect(kind, &id)?)),
+    })
 }
 
 /// An id that may name an objective or one of its key results.

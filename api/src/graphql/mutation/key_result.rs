@@ -5,7 +5,7 @@ use crate::graphql::enums::{KeyResultKind, KeyResultUnit};
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, expect};
 use crate::graphql::key_result::KeyResult;
-use crate::graphql::mutation::written;
+use crate::graphql::mutation::{clearable, written};
 use crate::graphql::objective::Objective;
 use crate::payload;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
@@ -100,11 +100,7 @@ impl KeyResultMutation {
     /// Edits a key result; its progress follows the new figures.
     async fn update_key_result(&self, ctx: &Context<'_>, input: UpdateKeyResultInput) -> Result<KeyResultPayload> {
         let s = scope(ctx)?;
-        let driver_id = match input.driver_id {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(id) => Some(Some(expect(Kind::Person, &id)?)),
-        };
+        let driver_id = clearable(Kind::Person, input.driver_id)?;
         let patch = KeyResultPatch {
             title: input.title,
             start: input.start_value,

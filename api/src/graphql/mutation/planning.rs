@@ -6,7 +6,7 @@ use crate::graphql::enums::{FocusPolicyMode, InitiativeState};
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, expect};
 use crate::graphql::initiative::Initiative;
-use crate::graphql::mutation::{ObjectiveOrKeyResult, objective_or_key_result, written};
+use crate::graphql::mutation::{ObjectiveOrKeyResult, clearable, objective_or_key_result, written};
 use crate::graphql::organization::Organization;
 use crate::payload;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
@@ -106,11 +106,7 @@ impl PlanningMutation {
     /// Edits, reassigns or moves an initiative along.
     async fn update_initiative(&self, ctx: &Context<'_>, input: UpdateInitiativeInput) -> Result<InitiativePayload> {
         let s = scope(ctx)?;
-        let assignee_id = match input.assignee_id {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(id) => Some(Some(expect(Kind::Person, &id)?)),
-        };
+        let assignee_id = clearable(Kind::Person, input.assignee_id)?;
         let patch = InitiativePatch { title: input.title, assignee_id, state: input.state.map(Into::into) };
         let initiative = initiatives::update(s.service(), expect(Kind::Initiative, &input.id)?, patch).await.gql()?;
         Ok(written(

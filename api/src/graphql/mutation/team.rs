@@ -4,7 +4,7 @@ use crate::graphql::context::scope;
 use crate::graphql::enums::TeamRole;
 use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::ids::{Kind, expect};
-use crate::graphql::mutation::written;
+use crate::graphql::mutation::{clearable, written};
 use crate::graphql::person::Membership;
 use crate::graphql::team::Team;
 use crate::payload;
@@ -106,11 +106,7 @@ impl TeamMutation {
     async fn update_team(&self, ctx: &Context<'_>, input: UpdateTeamInput) -> Result<TeamPayload> {
         let s = scope(ctx)?;
         let id = expect(Kind::Team, &input.id)?;
-        let parent = match input.parent_id {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(id) => Some(Some(expect(Kind::Team, &id)?)),
-        };
+        let parent = clearable(Kind::Team, input.parent_id)?;
         let team = team_writes::update(s.service(), id, input.name.as_deref(), parent).await.gql()?;
         Ok(written(&s, TeamPayload { client_mutation_id: input.client_mutation_id, team: Team(team.into()) }))
     }
