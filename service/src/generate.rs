@@ -122,6 +122,10 @@ pub async fn organization(db: &DatabaseConnection, slug: &str, scale: Scale, now
     insert(&txn, okrs.check_ins.iter().cloned().map(check_in::ActiveModel::from)).await?;
     insert(&txn, okrs.dependencies.iter().cloned().map(dependency::ActiveModel::from)).await?;
     txn.commit().await?;
+    // A bulk load leaves the planner's statistics describing empty tables; until
+    // autovacuum catches up it would pick the organization index over the key-result
+    // one and read every check-in of the tenant.
+    db.execute_unprepared("ANALYZE").await?;
     Ok(Generated {
         organization_id: org,
         cycle_id,

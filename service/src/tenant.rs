@@ -5,7 +5,7 @@
 use crate::{Actor, Result};
 use entity::*;
 use sea_orm::sea_query::SimpleExpr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -50,6 +50,24 @@ pub fn scoped<E: Tenant>(actor: &Actor) -> Select<E> {
     E::find().filter(E::ORG.eq(actor.organization_id)).order_by_asc(E::ID)
 }
 
+/// `column IN (ids)`. On PostgreSQL it is `= ANY($1)` with one array parameter: one
+/// statement text whatever the number of ids, so the connection's prepared statement is
+/// reused, where an `IN` list of each new length is parsed and planned afresh (and
+/// pushes others out of the statement cache).
+pub fn one_of(backend: DbBackend, column: impl ColumnTrait, ids: &[Uuid]) -> SimpleExpr {
+    if backend == DbBackend::Postgres && !ids.is_empty() {
+        column.eq_any(ids.iter().copied())
+    } else {
+        column.is_in(ids.iter().copied())
+    }
+}
+
+/// `ids` as one PostgreSQL `uuid[]` parameter.
+fn uuid_array(ids: &[Uuid]) -> sea_orm::Value {
+    let values = ids.iter().map(|id| sea_orm::Value::from(*id)).collect();
+    sea_orm::Value::Array(sea_orm::sea_query::ArrayType::Uuid, Some(Box::new(values)))
+}
+
 /// One row by id, or NOT_FOUND.
 pub async fn get<E: Tenant>(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<E::Model> {
     scoped::<E>(actor).filter(E::ID.eq(id)).one(db).await?.ok_or_else(|| crate::Error::not_found(E::NAME, id))
@@ -72,7 +90,8 @@ pub async fn by_ids<E: Tenant>(
     actor: &Actor,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, E::Model>> {
-    let rows = scoped::<E>(actor).filter(E::ID.is_in(ids.iter().copied())).all(db).await?;
+    let backend = db.get_database_backend();
+    let rows = scoped::<E>(actor).filter(one_of(backend, E::ID, ids)).all(db).await?;
     Ok(rows.into_iter().map(|row| (E::id_of(&row), row)).collect())
 }
 
@@ -86,7 +105,7 @@ pub async fn children<E: Tenant>(
     parent_of: impl Fn(&E::Model) -> Option<Uuid>,
     extra: Option<SimpleExpr>,
 ) -> Result<HashMap<Uuid, Vec<E::Model>>> {
-    let mut select = scoped::<E>(actor).filter(parent.is_in(parent_ids.iter().copied()));
+    let mut select = scoped::<E>(actor).filter(one_of(db.get_database_backend(), parent, parent_ids));
     if let Some(extra) = extra {
         select = select.filter(extra);
     }
@@ -108,26 +127,27 @@ pub async fn latest_check_ins(
     key_result_ids: &[Uuid],
     limit: u64,
 ) -> Result<HashMap<Uuid, Vec<check_in::Model>>> {
-    use sea_orm::{DbBackend, Statement, Value};
+    use sea_orm::{Statement, Value};
     if key_result_ids.is_empty() {
         return Ok(HashMap::new());
     }
     let backend = db.get_database_backend();
-    let placeholder = |i: usize| if backend == DbBackend::Postgres { format!("${i}") } else { "?".to_owned() };
-    // Placeholders in the order they appear, so that `?` (SQLite) and `$n` agree.
-    let list: Vec<String> = (0..key_result_ids.len()).map(|i| placeholder(i + 2)).collect();
+    let mut values: Vec<Value> = vec![actor.organization_id.into()];
+    let (ids, limit_at) = if backend == DbBackend::Postgres {
+        values.push(uuid_array(key_result_ids));
+        ("= ANY($2)".to_owned(), "$3")
+    } else {
+        values.extend(key_result_ids.iter().map(|id| Value::from(*id)));
+        (format!("IN ({})", vec!["?"; key_result_ids.len()].join(", ")), "?")
+    };
+    values.push((limit as i64).into());
     let sql = format!(
         "SELECT * FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.key_result_id \
          ORDER BY c.recorded_at DESC, c.id DESC) AS position FROM check_ins c \
-         WHERE c.organization_id = {} AND c.key_result_id IN ({})) latest WHERE position <= {} \
+         WHERE c.organization_id = {org} AND c.key_result_id {ids}) latest WHERE position <= {limit_at} \
          ORDER BY key_result_id, position",
-        placeholder(1),
-        list.join(", "),
-        placeholder(key_result_ids.len() + 2)
+        org = if backend == DbBackend::Postgres { "$1" } else { "?" },
     );
-    let mut values: Vec<Value> = vec![actor.organization_id.into()];
-    values.extend(key_result_ids.iter().map(|id| Value::from(*id)));
-    values.push((limit as i64).into());
     let rows =
         check_in::Entity::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values)).all(db).await?;
     let mut grouped: HashMap<Uuid, Vec<check_in::Model>> = HashMap::new();

@@ -35,14 +35,28 @@ pub struct Tree {
     pub dependencies: Vec<dependency::Model>,
 }
 
+/// What a caller reads of a tree beyond its objectives; what nobody reads is not loaded.
+#[derive(Debug, Clone, Copy)]
+pub struct Parts {
+    pub key_results: bool,
+    pub dependencies: bool,
+    pub teams: bool,
+}
+
+impl Parts {
+    pub const ALL: Parts = Parts { key_results: true, dependencies: true, teams: true };
+}
+
 /// Every live objective of `cycle_id` under `root_id` (or under every root of the cycle
-/// when none is given), down to `max_depth` levels below the roots.
+/// when none is given), down to `max_depth` levels below the roots, with the `parts` asked
+/// for.
 pub async fn alignment_tree(
     db: &impl ConnectionTrait,
     actor: &Actor,
     cycle_id: Uuid,
     root_id: Option<Uuid>,
     max_depth: Option<u32>,
+    parts: Parts,
 ) -> Result<Tree> {
     let max_depth = max_depth.unwrap_or(MAX_DEPTH).min(MAX_DEPTH);
     let cycle = tenant::get::<cycle::Entity>(db, actor, cycle_id).await?;
@@ -70,11 +84,20 @@ pub async fn alignment_tree(
     };
     let nodes = walk(objectives, &roots, max_depth);
     let ids: Vec<Uuid> = nodes.iter().map(|n| n.objective.id).collect();
-    let key_results = crate::objectives::live_key_results(db, actor, &ids).await?;
-    let dependencies = edges(db, actor, &ids).await?;
-    let team_ids: Vec<Uuid> = nodes.iter().map(|n| n.objective.team_id).collect::<HashSet<_>>().into_iter().collect();
-    let teams = tenant::by_ids::<entity::team::Entity>(db, actor, &team_ids).await?.into_values().collect();
-    Ok(Tree { nodes, cycle: Some(cycle), teams, key_results, dependencies })
+    let mut tree = Tree { cycle: Some(cycle), ..Tree::default() };
+    if parts.key_results {
+        tree.key_results = crate::objectives::live_key_results(db, actor, &ids).await?;
+    }
+    if parts.dependencies {
+        tree.dependencies = edges(db, actor, &ids).await?;
+    }
+    if parts.teams {
+        let team_ids: Vec<Uuid> =
+            nodes.iter().map(|n| n.objective.team_id).collect::<HashSet<_>>().into_iter().collect();
+        tree.teams = tenant::by_ids::<entity::team::Entity>(db, actor, &team_ids).await?.into_values().collect();
+    }
+    tree.nodes = nodes;
+    Ok(tree)
 }
 
 fn live(actor: &Actor) -> sea_orm::Select<objective::Entity> {
@@ -111,9 +134,10 @@ async fn edges(db: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid]) -> Result
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let backend = db.get_database_backend();
     let touching = Condition::any()
-        .add(dependency::Column::FromObjectiveId.is_in(ids.iter().copied()))
-        .add(dependency::Column::ToObjectiveId.is_in(ids.iter().copied()));
+        .add(tenant::one_of(backend, dependency::Column::FromObjectiveId, ids))
+        .add(tenant::one_of(backend, dependency::Column::ToObjectiveId, ids));
     Ok(tenant::scoped::<dependency::Entity>(actor).filter(touching).all(db).await?)
 }
 

@@ -51,6 +51,32 @@ impl PageArgs {
         PageArgs { first, after, last, before }
     }
 
+    /// The arguments of a field the query selects (for looking ahead); `None` when they
+    /// are not what the schema accepts, which the field's resolver then reports.
+    pub fn of_field(field: &async_graphql::SelectionField<'_>) -> Option<PageArgs> {
+        let mut args = PageArgs::default();
+        for (name, value) in field.arguments().ok()? {
+            match (name.as_str(), value) {
+                (_, async_graphql::Value::Null) => {}
+                ("first", async_graphql::Value::Number(n)) => args.first = Some(i32::try_from(n.as_i64()?).ok()?),
+                ("last", async_graphql::Value::Number(n)) => args.last = Some(i32::try_from(n.as_i64()?).ok()?),
+                ("after", async_graphql::Value::String(c)) => args.after = Some(c),
+                ("before", async_graphql::Value::String(c)) => args.before = Some(c),
+                _ => return None,
+            }
+        }
+        Some(args)
+    }
+
+    /// The size of the page when these arguments ask for the newest items (no cursor, no
+    /// `last`), which can be read for many parents in one statement.
+    pub fn newest(&self, kind: Kind) -> Result<Option<u64>> {
+        if self.after.is_some() || self.before.is_some() || self.last.is_some() {
+            return Ok(None);
+        }
+        Ok(Some(self.request(kind)?.size().gql()?))
+    }
+
     /// The page size the query costs, for complexity.
     pub fn cost(first: Option<i32>, last: Option<i32>) -> usize {
         first.or(last).map_or(pagination::DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize)

@@ -95,9 +95,8 @@ impl KeyResult {
     ) -> Result<Conn<CheckIn>> {
         let s = scope(ctx)?;
         let args = PageArgs::new(first, after, last, before);
-        if args.after.is_none() && args.before.is_none() && args.last.is_none() {
+        if let Some(limit) = args.newest(Kind::CheckIn)? {
             // The common case, the newest few: read only those, count from the key result.
-            let limit = args.request(Kind::CheckIn)?.size().gql()?;
             let rows = s.loaders.latest_check_ins.load_one((self.0.id, limit)).await.gql()?.unwrap_or_default();
             let total = self.0.check_in_count.max(0) as u64;
             return Ok(first_page(rows, total, Kind::CheckIn, |c| c.id, CheckIn));
