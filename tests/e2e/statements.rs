@@ -79,3 +79,37 @@ async fn a_whole_organization_tree_costs_the_same_statements_for_10_and_1000_obj
     assert_eq!(counts[0], counts[1], "tree statements for 12 vs 1000 objectives");
     assert!(counts[1] <= 10, "{counts:?}");
 }
+
+#[tokio::test]
+async fn a_tree_reads_only_what_its_query_selects_and_nested_check_ins_in_one_statement() {
+    let scale = Scale { teams: 3, objectives_per_team: 4, key_results_per_objective: 2, check_ins_per_key_result: 3 };
+    let (app, generated, admin) = generated("lean", scale).await;
+    let cycle = json!({ "cycle": id("Cycle", generated.cycle_id) });
+    let titles = "query($cycle: ID!) { alignmentTree(cycleId: $cycle) { nodes { depth objective { title } } } }";
+    // The cycle and its objectives: no key results, teams or dependencies.
+    assert_eq!(statements(&app, &admin, titles, cycle.clone()).await, 2);
+
+    let latest = "query($cycle: ID!) { alignmentTree(cycleId: $cycle) { nodes { objective {
+        keyResults { edges { node { id checkIns(first: 2) { totalCount edges { node { value recordedAt } } } } } } } } } }";
+    // Cycle, objectives, key results, and the newest check-ins of all key results at once.
+    assert_eq!(statements(&app, &admin, latest, cycle.clone()).await, 4);
+
+    // What the tree prefetched is what each key result reads on its own.
+    let tree = app.data(&admin, latest, cycle).await;
+    let key_results: Vec<&Value> = tree["alignmentTree"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|n| n["objective"]["keyResults"]["edges"].as_array().unwrap())
+        .map(|e| &e["node"])
+        .collect();
+    assert_eq!(key_results.len(), generated.key_results);
+    let alone = "query($id: ID!) { node(id: $id) { ... on KeyResult {
+        checkIns(first: 2) { totalCount edges { node { value recordedAt } } } } } }";
+    for kr in key_results.iter().take(5) {
+        let own = app.data(&admin, alone, json!({ "id": kr["id"] })).await;
+        assert_eq!(own["node"]["checkIns"], kr["checkIns"]);
+        assert_eq!(kr["checkIns"]["edges"].as_array().unwrap().len(), 2);
+        assert_eq!(kr["checkIns"]["totalCount"], 3);
+    }
+}
