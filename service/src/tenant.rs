@@ -133,21 +133,24 @@ pub async fn latest_check_ins(
     }
     let backend = db.get_database_backend();
     let mut values: Vec<Value> = vec![actor.organization_id.into()];
-    let (ids, limit_at) = if backend == DbBackend::Postgres {
+    let sql = if backend == DbBackend::Postgres {
+        // One index probe per key result: a window over all their check-ins sorted them
+        // all, which cost PostgreSQL twice the rest of a tree request.
         values.push(uuid_array(key_result_ids));
-        ("= ANY($2)".to_owned(), "$3")
+        "SELECT c.* FROM unnest($2) AS k(id) CROSS JOIN LATERAL (SELECT * FROM check_ins \
+         WHERE key_result_id = k.id AND organization_id = $1 ORDER BY recorded_at DESC, id DESC LIMIT $3) c"
+            .to_owned()
     } else {
         values.extend(key_result_ids.iter().map(|id| Value::from(*id)));
-        (format!("IN ({})", vec!["?"; key_result_ids.len()].join(", ")), "?")
+        format!(
+            "SELECT * FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.key_result_id \
+             ORDER BY c.recorded_at DESC, c.id DESC) AS position FROM check_ins c \
+             WHERE c.organization_id = ? AND c.key_result_id IN ({})) latest WHERE position <= ? \
+             ORDER BY key_result_id, position",
+            vec!["?"; key_result_ids.len()].join(", ")
+        )
     };
     values.push((limit as i64).into());
-    let sql = format!(
-        "SELECT * FROM (SELECT c.*, ROW_NUMBER() OVER (PARTITION BY c.key_result_id \
-         ORDER BY c.recorded_at DESC, c.id DESC) AS position FROM check_ins c \
-         WHERE c.organization_id = {org} AND c.key_result_id {ids}) latest WHERE position <= {limit_at} \
-         ORDER BY key_result_id, position",
-        org = if backend == DbBackend::Postgres { "$1" } else { "?" },
-    );
     let rows =
         check_in::Entity::find().from_raw_sql(Statement::from_sql_and_values(backend, sql, values)).all(db).await?;
     let mut grouped: HashMap<Uuid, Vec<check_in::Model>> = HashMap::new();

@@ -3,7 +3,7 @@
 
 use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::ids::{self, Kind};
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::{Object, Result};
 use futures::future::BoxFuture;
 use sea_orm::{DatabaseConnection, Select};
@@ -13,7 +13,23 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 /// A connection of `N` with `totalCount`.
-pub type Conn<N> = Connection<String, N, Totals, EmptyFields>;
+pub type Conn<N> = Connection<Cursor, N, Totals, EmptyFields>;
+
+/// An edge's cursor: its node's global id, encoded only when a client reads it (most
+/// queries read nodes, not cursors).
+pub struct Cursor(Kind, Uuid);
+
+impl CursorType for Cursor {
+    type Error = String;
+
+    fn decode_cursor(s: &str) -> std::result::Result<Self, String> {
+        ids::decode(s).map(|(kind, id)| Cursor(kind, id)).ok_or_else(|| format!("{s:?} is not a cursor"))
+    }
+
+    fn encode_cursor(&self) -> String {
+        ids::encode(self.0, self.1).0
+    }
+}
 
 type Counter = Arc<dyn Fn() -> BoxFuture<'static, service::Result<u64>> + Send + Sync>;
 
@@ -107,8 +123,7 @@ where
     N: async_graphql::OutputType,
 {
     let mut connection = Connection::with_additional_fields(page.has_previous, page.has_next, totals);
-    connection.edges =
-        page.items.into_iter().map(|item| Edge::new(ids::encode(kind, id_of(&item)).0, node(item))).collect();
+    connection.edges = page.items.into_iter().map(|item| Edge::new(Cursor(kind, id_of(&item)), node(item))).collect();
     connection
 }
 

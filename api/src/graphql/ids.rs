@@ -58,7 +58,14 @@ impl Kind {
 
 /// The global id of a `kind` row.
 pub fn encode(kind: Kind, id: Uuid) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{}", kind.name(), id.simple())))
+    // Built on the stack: a tree request encodes thousands of these.
+    let mut plain = [0u8; 48];
+    let name = kind.name().as_bytes();
+    plain[..name.len()].copy_from_slice(name);
+    plain[name.len()] = b':';
+    let end = name.len() + 1 + uuid::fmt::Simple::LENGTH;
+    id.simple().encode_lower(&mut plain[name.len() + 1..end]);
+    ID(URL_SAFE_NO_PAD.encode(&plain[..end]))
 }
 
 /// Splits a global id into its type and row id; `None` when it is not one of ours.
