@@ -16,6 +16,7 @@ pub mod node;
 pub mod objective;
 pub mod organization;
 pub mod person;
+pub mod prefetch;
 pub mod query;
 pub mod schema;
 pub mod subscription;

@@ -94,6 +94,11 @@ async fn a_tree_reads_only_what_its_query_selects_and_nested_check_ins_in_one_st
     // Cycle, objectives, key results, and the newest check-ins of all key results at once.
     assert_eq!(statements(&app, &admin, latest, cycle.clone()).await, 4);
 
+    // A page of objectives prefetches the same way: the page, key results, check-ins.
+    let page = "{ objectives(first: 20) { edges { node { title
+        keyResults { edges { node { checkIns(first: 1) { edges { node { value } } } } } } } } } }";
+    assert_eq!(statements(&app, &admin, page, json!({})).await, 3);
+
     // What the tree prefetched is what each key result reads on its own.
     let tree = app.data(&admin, latest, cycle).await;
     let key_results: Vec<&Value> = tree["alignmentTree"]["nodes"]

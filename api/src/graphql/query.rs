@@ -12,6 +12,7 @@ use crate::graphql::node::{Node, resolve};
 use crate::graphql::objective::Objective;
 use crate::graphql::organization::Organization;
 use crate::graphql::person::Person;
+use crate::graphql::prefetch;
 use crate::graphql::team::Team;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use service::objectives::ObjectiveFilter as ServiceObjectiveFilter;
@@ -213,7 +214,7 @@ impl Query {
         let s = scope(ctx)?;
         let (filter, status) = filter.unwrap_or_default().decode()?;
         let args = PageArgs::new(first, after, last, before);
-        match status {
+        let page = match status {
             Some(status) => {
                 let rows = service::objectives::with_status(s.db, s.actor, &filter, status.into(), s.clock.now())
                     .await
@@ -224,7 +225,12 @@ impl Query {
             None => {
                 from_query(s.db, service::objectives::query(s.actor, &filter), &args, Kind::Objective, Objective).await
             }
+        }?;
+        if let Some(node) = prefetch::nodes(&ctx.look_ahead()) {
+            let objectives: Vec<_> = page.edges.iter().map(|edge| edge.node.0.clone()).collect();
+            prefetch::page(&s, &node, &objectives).await?;
         }
+        Ok(page)
     }
     /// Who changed what, oldest first, filtered (everyone in the organization may read it).
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]

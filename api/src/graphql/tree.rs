@@ -2,23 +2,19 @@
 //! does not grow with their size. The service loads the rows in batches and the
 //! per-request loaders are primed with them, so nested fields read from memory.
 
-use crate::graphql::connection::PageArgs;
-use crate::graphql::context::{Scope, scope};
+use crate::graphql::context::scope;
 use crate::graphql::cycle::Cycle;
 use crate::graphql::dependency::Dependency;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode, expect};
-use crate::graphql::loaders::Rows;
 use crate::graphql::objective::{Objective, expected_progress};
+use crate::graphql::prefetch::{self, KeyResults, Shared, shared};
 use crate::graphql::team::Team;
-use async_graphql::{Context, ID, Lookahead, Object, Result, SimpleObject};
-use entity::{key_result, objective};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use entity::objective;
 use service::scoring::{self, Status};
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
-
-type Shared<M> = Arc<M>;
 
 /// One objective in a tree.
 pub struct AlignmentNode {
@@ -115,59 +111,6 @@ impl Dashboard {
     }
 }
 
-type KeyResults = HashMap<Uuid, Rows<key_result::Model>>;
-
-fn shared<M>(rows: Vec<M>) -> Vec<Shared<M>> {
-    rows.into_iter().map(Arc::new).collect()
-}
-
-/// Hands rows the service already loaded to the request's loaders.
-async fn prime(
-    s: &Scope<'_>,
-    objectives: &[Shared<objective::Model>],
-    key_results: HashMap<Uuid, Vec<key_result::Model>>,
-) -> KeyResults {
-    let key_results: KeyResults = key_results.into_iter().map(|(id, rows)| (id, shared(rows))).collect();
-    s.loaders.objectives.feed_many(objectives.iter().map(|o| (o.id, o.clone()))).await;
-    let per_objective = objectives.iter().map(|o| (o.id, key_results.get(&o.id).cloned().unwrap_or_default()));
-    s.loaders.key_results_of_objective.feed_many(per_objective).await;
-    s.loaders.key_results.feed_many(key_results.values().flatten().map(|k| (k.id, k.clone()))).await;
-    key_results
-}
-
-/// The key result fields under `objective` (its `keyResults` connection's nodes).
-fn key_result_nodes<'a>(objective: &Lookahead<'a>) -> [Lookahead<'a>; 2] {
-    let connection = objective.field("keyResults");
-    [connection.field("edges").field("node"), connection.field("nodes")]
-}
-
-/// Reads the newest check-ins of all `key_results` in one statement when the query
-/// nests `checkIns` (newest first) under them. Left to the loader, hundreds of sibling
-/// key results resolve over more than its batching window under load and split the
-/// read into several statements.
-async fn prefetch_check_ins(s: &Scope<'_>, objective: &Lookahead<'_>, key_results: &KeyResults) -> Result<()> {
-    let mut limits = HashSet::new();
-    for node in key_result_nodes(objective) {
-        for field in node.field("checkIns").selection_fields() {
-            let newest = PageArgs::of_field(&field).and_then(|args| args.newest(Kind::CheckIn).ok().flatten());
-            limits.extend(newest);
-        }
-    }
-    let ids: Vec<Uuid> = key_results.values().flatten().map(|k| k.id).collect();
-    for limit in limits {
-        let mut latest = service::tenant::latest_check_ins(s.db, s.actor, &ids, limit).await.gql()?;
-        let rows = ids.iter().map(|id| ((*id, limit), shared(latest.remove(id).unwrap_or_default())));
-        s.loaders.latest_check_ins.feed_many(rows).await;
-    }
-    Ok(())
-}
-
-/// Whether the query reads an objective's key results (directly or through fields
-/// computed from them).
-fn reads_key_results(objective: &Lookahead<'_>) -> bool {
-    ["keyResults", "status", "checkInCount", "lastCheckInAt"].iter().any(|f| objective.field(f).exists())
-}
-
 /// The `alignmentTree` query.
 pub async fn alignment_tree(
     ctx: &Context<'_>,
@@ -182,7 +125,7 @@ pub async fn alignment_tree(
     let look = ctx.look_ahead();
     let objective = look.field("nodes").field("objective");
     let parts = service::tree::Parts {
-        key_results: reads_key_results(&objective),
+        key_results: prefetch::reads_key_results(&objective),
         dependencies: look.field("dependencies").exists(),
         teams: objective.field("team").exists(),
     };
@@ -194,8 +137,8 @@ pub async fn alignment_tree(
         .collect();
     let objectives: Vec<Shared<objective::Model>> = nodes.iter().map(|n| n.objective.clone()).collect();
     if parts.key_results {
-        let key_results = prime(&s, &objectives, tree.key_results).await;
-        prefetch_check_ins(&s, &objective, &key_results).await?;
+        let key_results = prefetch::prime(&s, &objectives, tree.key_results).await;
+        prefetch::check_ins(&s, &objective, &key_results).await?;
     } else {
         s.loaders.objectives.feed_many(objectives.iter().map(|o| (o.id, o.clone()))).await;
     }
@@ -210,8 +153,8 @@ pub async fn dashboard(ctx: &Context<'_>, team_id: ID, cycle_id: ID) -> Result<D
     let (team, cycle) = (expect(Kind::Team, &team_id)?, expect(Kind::Cycle, &cycle_id)?);
     let inner = service::tree::dashboard(s.db, s.actor, team, cycle).await.gql()?;
     let objectives = shared(inner.objectives);
-    let key_results = prime(&s, &objectives, inner.key_results).await;
-    prefetch_check_ins(&s, &ctx.look_ahead().field("objectives"), &key_results).await?;
+    let key_results = prefetch::prime(&s, &objectives, inner.key_results).await;
+    prefetch::check_ins(&s, &ctx.look_ahead().field("objectives"), &key_results).await?;
     let (team, cycle) = (Arc::new(inner.team), Arc::new(inner.cycle));
     s.loaders.cycles.feed_one(cycle.id, cycle.clone()).await;
     s.loaders.teams.feed_one(team.id, team.clone()).await;
