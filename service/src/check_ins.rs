@@ -81,8 +81,9 @@ async fn record_once(s: Scope<'_>, input: &NewCheckIn) -> Result<Recorded> {
     };
     check_in::Entity::insert(check_in::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
     let key_result = apply(&txn, kr, &row).await?;
-    let objectives = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
     audit::log(&txn, s.actor, "check_in.record", ("check_in", row.id), None::<&()>, Some(&row), now).await?;
+    // Last: from here the chain's rows stay locked until commit.
+    let objectives = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
     let mut outbox = s.bus.outbox();
     outbox.push(Event::CheckInRecorded {
         organization_id: s.actor.organization_id,

@@ -1,14 +1,25 @@
 //! Stored progress: recomputed on write, in the writer's transaction, for an objective
 //! and every ancestor it rolls up into, so that reads never walk trees.
+//!
+//! Every write under a company objective ends here, so the chain's top row is the most
+//! contended lock in the system: the chain is locked in one statement and recomputed in
+//! three more (key results, contributors, one update), whatever its length, so that the
+//! lock is held for as few round trips as possible.
 
-use crate::{Result, scoring};
+use crate::tenant::one_of;
+use crate::{Error, Result, scoring};
 use chrono::{DateTime, Utc};
 use entity::{AlignmentKind, ProgressDriver, key_result, objective};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-};
-use std::collections::HashSet;
+use sea_orm::sea_query::{CaseStatement, Expr};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement, Value};
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
+
+/// Chains are never deeper than this (alignment refuses cycles; this bounds bad data).
+const MAX_CHAIN: u32 = 64;
+
+/// How often the chain may change between reading and locking it before giving up.
+const ATTEMPTS: usize = 5;
 
 /// Recomputes the progress of `objective_id` and then of each parent up the alignment
 /// chain. Returns the whole chain as stored now, nearest first.
@@ -18,63 +29,162 @@ pub async fn refresh_chain(
     objective_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Vec<objective::Model>> {
-    let mut changed = Vec::new();
-    let mut seen = HashSet::new();
-    let mut next = Some(objective_id);
-    while let Some(id) = next.filter(|id| seen.insert(*id)) {
-        // Locked child first, then each ancestor: concurrent writers meeting at a common
-        // ancestor queue there, and each recomputes from its siblings' committed progress.
-        let Some(current) = objective::Entity::find_by_id(id)
+    for _ in 0..ATTEMPTS {
+        let ids = ancestors(db, organization_id, objective_id).await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Locked in id order: writers whose chains meet queue at the common ancestor
+        // instead of deadlocking, and each recomputes from committed rows.
+        let locked = objective::Entity::find()
             .filter(objective::Column::OrganizationId.eq(organization_id))
+            .filter(one_of(db.get_database_backend(), objective::Column::Id, &ids))
+            .order_by_asc(objective::Column::Id)
             .lock_exclusive()
-            .one(db)
-            .await?
-        else {
-            break;
-        };
-        next = current.parent_objective_id;
-        let progress = compute(db, &current).await?;
-        if (progress - current.progress).abs() > f64::EPSILON {
-            let mut row: objective::ActiveModel = current.into();
-            row.progress = Set(progress);
-            row.updated_at = Set(now);
-            changed.push(row.update(db).await?);
-        } else {
-            changed.push(current);
+            .all(db)
+            .await?;
+        if let Some(chain) = linked(&ids, locked) {
+            return recompute(db, chain, now).await;
         }
     }
-    Ok(changed)
+    Err(Error::Conflict("the objective's alignment kept changing while its progress was recomputed; try again".into()))
 }
 
-/// The progress of one objective from its driver, its live key results and the live
-/// objectives that CONTRIBUTE to it.
-async fn compute(db: &impl ConnectionTrait, objective: &objective::Model) -> Result<f64> {
-    let key_results = || async {
-        let rows = key_result::Entity::find()
-            .filter(key_result::Column::ObjectiveId.eq(objective.id))
-            .filter(key_result::Column::ArchivedAt.is_null())
-            .all(db)
-            .await?;
-        Ok::<_, crate::Error>(rows.into_iter().map(|kr| (kr.progress, kr.weight)).collect::<Vec<_>>())
-    };
-    let contributors = || async {
-        let rows = objective::Entity::find()
-            .filter(objective::Column::OrganizationId.eq(objective.organization_id))
-            .filter(objective::Column::ParentObjectiveId.eq(objective.id))
-            .filter(objective::Column::AlignmentKind.eq(AlignmentKind::Contributes))
-            .filter(objective::Column::ArchivedAt.is_null())
-            .all(db)
-            .await?;
-        Ok::<_, crate::Error>(rows.into_iter().map(|child| (child.progress, 1.0)).collect::<Vec<_>>())
-    };
-    let items = match objective.progress_driver {
-        ProgressDriver::KeyResults => key_results().await?,
-        ProgressDriver::AlignedObjectives => contributors().await?,
-        ProgressDriver::Both => {
-            let mut all = key_results().await?;
-            all.extend(contributors().await?);
-            all
+/// The ids of `objective_id` and its ancestors, nearest first, read without locks.
+async fn ancestors(db: &impl ConnectionTrait, organization_id: Uuid, objective_id: Uuid) -> Result<Vec<Uuid>> {
+    let backend = db.get_database_backend();
+    let p = |i: usize| if backend == sea_orm::DbBackend::Postgres { format!("${i}") } else { "?".to_owned() };
+    let sql = format!(
+        "WITH RECURSIVE chain(id, parent_id, depth) AS (\
+         SELECT id, parent_objective_id, 0 FROM objectives WHERE id = {} AND organization_id = {} \
+         UNION ALL SELECT o.id, o.parent_objective_id, chain.depth + 1 FROM objectives o \
+         JOIN chain ON o.id = chain.parent_id WHERE o.organization_id = {} AND chain.depth < {MAX_CHAIN}) \
+         SELECT id FROM chain ORDER BY depth",
+        p(1),
+        p(2),
+        p(3)
+    );
+    let values: [Value; 3] = [objective_id.into(), organization_id.into(), organization_id.into()];
+    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    let mut seen = HashSet::new();
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: Uuid = row.try_get("", "id")?;
+        if seen.insert(id) {
+            ids.push(id);
         }
+    }
+    Ok(ids)
+}
+
+/// The locked rows in chain order, if they still link up as `ids` did when read.
+fn linked(ids: &[Uuid], locked: Vec<objective::Model>) -> Option<Vec<objective::Model>> {
+    let mut by_id: HashMap<Uuid, objective::Model> = locked.into_iter().map(|o| (o.id, o)).collect();
+    let chain: Vec<objective::Model> = ids.iter().map(|id| by_id.remove(id)).collect::<Option<_>>()?;
+    let links_hold = chain.iter().enumerate().all(|(i, o)| match ids.get(i + 1) {
+        Some(next) => o.parent_objective_id == Some(*next),
+        // The top: no parent, a cycle back into the chain, or the depth bound.
+        None => o.parent_objective_id.is_none_or(|p| ids.contains(&p)) || ids.len() > MAX_CHAIN as usize,
+    });
+    links_hold.then_some(chain)
+}
+
+/// Recomputes the locked chain bottom-up and stores what changed in one statement.
+async fn recompute(
+    db: &impl ConnectionTrait,
+    chain: Vec<objective::Model>,
+    now: DateTime<Utc>,
+) -> Result<Vec<objective::Model>> {
+    let ids: Vec<Uuid> = chain.iter().map(|o| o.id).collect();
+    let uses = |driver: ProgressDriver| chain.iter().any(|o| o.progress_driver == driver);
+    let key_results = if uses(ProgressDriver::KeyResults) || uses(ProgressDriver::Both) {
+        live_key_results(db, &ids).await?
+    } else {
+        HashMap::new()
     };
-    Ok(scoring::weighted_average(items))
+    let contributors = if uses(ProgressDriver::AlignedObjectives) || uses(ProgressDriver::Both) {
+        contributors(db, &chain[0], &ids).await?
+    } else {
+        HashMap::new()
+    };
+    let mut fresh: HashMap<Uuid, f64> = HashMap::new();
+    let mut changed = Vec::new();
+    let mut stored = Vec::with_capacity(chain.len());
+    for mut current in chain {
+        let mut items: Vec<(f64, f64)> = Vec::new();
+        if matches!(current.progress_driver, ProgressDriver::KeyResults | ProgressDriver::Both) {
+            items.extend(key_results.get(&current.id).into_iter().flatten());
+        }
+        if matches!(current.progress_driver, ProgressDriver::AlignedObjectives | ProgressDriver::Both) {
+            // A contributor further down this chain was just recomputed; its row is stale.
+            let children = contributors.get(&current.id).into_iter().flatten();
+            items.extend(children.map(|(id, progress)| (fresh.get(id).copied().unwrap_or(*progress), 1.0)));
+        }
+        let progress = scoring::weighted_average(items);
+        fresh.insert(current.id, progress);
+        if (progress - current.progress).abs() > f64::EPSILON {
+            current.progress = progress;
+            current.updated_at = now;
+            changed.push((current.id, progress));
+        }
+        stored.push(current);
+    }
+    store(db, &changed, now).await?;
+    Ok(stored)
+}
+
+/// `(progress, weight)` of the live key results of each objective in `ids`.
+async fn live_key_results(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<(f64, f64)>>> {
+    let rows = key_result::Entity::find()
+        .filter(one_of(db.get_database_backend(), key_result::Column::ObjectiveId, ids))
+        .filter(key_result::Column::ArchivedAt.is_null())
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<Uuid, Vec<(f64, f64)>> = HashMap::new();
+    for kr in rows {
+        grouped.entry(kr.objective_id).or_default().push((kr.progress, kr.weight));
+    }
+    Ok(grouped)
+}
+
+/// `(id, progress)` of the live objectives that CONTRIBUTE to each objective in `ids`.
+async fn contributors(
+    db: &impl ConnectionTrait,
+    any: &objective::Model,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<(Uuid, f64)>>> {
+    let rows = objective::Entity::find()
+        .filter(objective::Column::OrganizationId.eq(any.organization_id))
+        .filter(one_of(db.get_database_backend(), objective::Column::ParentObjectiveId, ids))
+        .filter(objective::Column::AlignmentKind.eq(AlignmentKind::Contributes))
+        .filter(objective::Column::ArchivedAt.is_null())
+        .all(db)
+        .await?;
+    let mut grouped: HashMap<Uuid, Vec<(Uuid, f64)>> = HashMap::new();
+    for child in rows {
+        if let Some(parent) = child.parent_objective_id {
+            grouped.entry(parent).or_default().push((child.id, child.progress));
+        }
+    }
+    Ok(grouped)
+}
+
+/// Writes new progress values, one statement for all of them.
+async fn store(db: &impl ConnectionTrait, changed: &[(Uuid, f64)], now: DateTime<Utc>) -> Result<()> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let mut progress = CaseStatement::new();
+    for (id, value) in changed {
+        progress = progress.case(objective::Column::Id.eq(*id), Expr::val(*value));
+    }
+    let progress = progress.finally(Expr::col(objective::Column::Progress));
+    let ids: Vec<Uuid> = changed.iter().map(|(id, _)| *id).collect();
+    objective::Entity::update_many()
+        .col_expr(objective::Column::Progress, progress.into())
+        .col_expr(objective::Column::UpdatedAt, Expr::val(now).into())
+        .filter(one_of(db.get_database_backend(), objective::Column::Id, &ids))
+        .exec(db)
+        .await?;
+    Ok(())
 }

@@ -159,3 +159,66 @@ async fn two_leads_aligning_their_objectives_to_each_other_at_once_never_make_a_
     assert_eq!(codes.iter().filter(|c| **c == "OK").count(), 1, "{codes:?}");
     assert!(codes.contains(&"ALIGNMENT_LOOP"), "the loser is told why: {codes:?}");
 }
+
+/// What an objective's progress should be from the stored rows beneath it.
+fn recomputed(o: &objective::Model, all: &[objective::Model], krs: &[entity::key_result::Model]) -> f64 {
+    use entity::ProgressDriver::*;
+    let mut items: Vec<(f64, f64)> = Vec::new();
+    if matches!(o.progress_driver, KeyResults | Both) {
+        let own = krs.iter().filter(|k| k.objective_id == o.id && k.archived_at.is_none());
+        items.extend(own.map(|k| (k.progress, k.weight)));
+    }
+    if matches!(o.progress_driver, AlignedObjectives | Both) {
+        let contributing = all.iter().filter(|c| {
+            c.parent_objective_id == Some(o.id)
+                && c.alignment_kind == Some(AlignmentKind::Contributes)
+                && c.archived_at.is_none()
+        });
+        items.extend(contributing.map(|c| (c.progress, 1.0)));
+    }
+    service::scoring::weighted_average(items)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_check_ins_across_teams_leave_every_ancestor_rolled_up_from_committed_rows() {
+    let w = World::demo_on_system_clock().await;
+    let dana = w.actor("dana", OrgRole::Admin).await;
+    let quarter = w.quarter().await;
+    let live: Vec<objective::Model> = objective::Entity::find()
+        .filter(objective::Column::CycleId.eq(quarter.id))
+        .filter(objective::Column::State.eq(ObjectiveState::Active))
+        .all(&w.db)
+        .await
+        .unwrap();
+    let mut targets = Vec::new();
+    for o in live.iter().filter(|o| o.parent_objective_id.is_some()) {
+        let measured = w.key_results_of(o.id).await.into_iter().filter(|k| k.kind != KeyResultKind::Milestone);
+        targets.extend(measured.filter(|k| k.archived_at.is_none()).map(|k| (k.id, k.start_value, k.target_value)));
+    }
+    assert!(targets.len() >= 4, "the demo has key results in several teams under the company objectives");
+
+    let tasks = targets.iter().cycle().take(4 * WRITERS).enumerate().map(|(i, &(kr, start, target))| {
+        let (db, clock, bus, actor) = (w.db.clone(), w.clock.clone(), w.bus.clone(), dana.clone());
+        // Readings inside each key result's range, so every one moves the rollup.
+        let value = start + (target - start) * (0.1 + (i % 7) as f64 / 10.0);
+        tokio::spawn(async move {
+            let scope = Scope { db: &db, clock: &*clock, actor: &actor, bus: &bus };
+            record(scope, reading(kr, value)).await
+        })
+    });
+    for result in join_all(tasks).await {
+        result.expect("the task ran").expect("every concurrent check-in is recorded");
+    }
+
+    let all = objective::Entity::find().all(&w.db).await.unwrap();
+    let krs = entity::key_result::Entity::find().all(&w.db).await.unwrap();
+    for o in all.iter().filter(|o| o.cycle_id == quarter.id && o.state == ObjectiveState::Active) {
+        let expected = recomputed(o, &all, &krs);
+        assert!(
+            (o.progress - expected).abs() < 1e-9,
+            "{:?} stores {} but its rows give {expected}",
+            o.title,
+            o.progress
+        );
+    }
+}
