@@ -182,7 +182,7 @@ async fn store(db: &impl ConnectionTrait, changed: &[(Uuid, f64)], now: DateTime
     let ids: Vec<Uuid> = changed.iter().map(|(id, _)| *id).collect();
     objective::Entity::update_many()
         .col_expr(objective::Column::Progress, progress.into())
-        .col_expr(objective::Column::UpdatedAt, Expr::val(now).into())
+        .col_expr(objective::Column::UpdatedAt, Expr::val(now))
         .filter(one_of(db.get_database_backend(), objective::Column::Id, &ids))
         .exec(db)
         .await?;
