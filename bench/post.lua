@@ -24,9 +24,20 @@ request = function()
   return wrk.format(nil, nil, nil, (body:gsub("__KR__", id)))
 end
 
+-- Responses that carry GraphQL errors count as errors too (HTTP 200 with "errors").
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+init = function(args) graphql_errors = 0 end
+response = function(status, headers, body)
+  if body:find('"errors"', 1, true) then graphql_errors = graphql_errors + 1 end
+end
+
 done = function(summary, latency, requests)
+  local failed = 0
+  for _, thread in ipairs(threads) do failed = failed + thread:get("graphql_errors") end
   io.write(string.format("RESULT rps=%.1f p50=%.2f p99=%.2f requests=%d errors=%d\n",
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
     latency:percentile(99) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+      + failed))
 end
