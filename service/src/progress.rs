@@ -188,3 +188,51 @@ async fn store(db: &impl ConnectionTrait, changed: &[(Uuid, f64)], now: DateTime
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use entity::ObjectiveState;
+
+    fn objective(id: Uuid, parent: Option<Uuid>) -> objective::Model {
+        let now = Utc::now();
+        objective::Model {
+            id,
+            organization_id: Uuid::nil(),
+            team_id: Uuid::nil(),
+            cycle_id: Uuid::nil(),
+            title: String::new(),
+            description: None,
+            state: ObjectiveState::Active,
+            parent_objective_id: parent,
+            parent_key_result_id: None,
+            alignment_kind: None,
+            progress_driver: ProgressDriver::KeyResults,
+            progress: 0.0,
+            closing_note: None,
+            final_score: None,
+            carried_over_from_id: None,
+            archived_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn a_locked_chain_is_used_only_while_its_links_still_hold() {
+        let (a, b, c, d) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let ids = [a, b, c];
+        // Locked rows come back in id order, not chain order.
+        let same = vec![objective(c, None), objective(a, Some(b)), objective(b, Some(c))];
+        let chain = linked(&ids, same).expect("unchanged chain");
+        assert_eq!(chain.iter().map(|o| o.id).collect::<Vec<_>>(), ids);
+
+        let moved = vec![objective(a, Some(d)), objective(b, Some(c)), objective(c, None)];
+        assert!(linked(&ids, moved).is_none(), "a re-parented link means reading the chain again");
+        let grown = vec![objective(a, Some(b)), objective(b, Some(c)), objective(c, Some(d))];
+        assert!(linked(&ids, grown).is_none(), "a top that gained a parent means reading the chain again");
+        assert!(linked(&ids, vec![objective(a, Some(b)), objective(b, Some(c))]).is_none(), "a row went away");
+        let cycle = vec![objective(a, Some(b)), objective(b, Some(c)), objective(c, Some(a))];
+        assert!(linked(&ids, cycle).is_some(), "a loop in bad data ends the chain instead of spinning");
+    }
+}

@@ -118,3 +118,37 @@ async fn a_tree_reads_only_what_its_query_selects_and_nested_check_ins_in_one_st
         assert_eq!(kr["checkIns"]["totalCount"], 3);
     }
 }
+
+#[tokio::test]
+async fn prefetched_check_ins_honour_aliases_variables_and_cursors() {
+    let scale = Scale { teams: 3, objectives_per_team: 2, key_results_per_objective: 2, check_ins_per_key_result: 4 };
+    let (app, generated, admin) = generated("aliases", scale).await;
+    let query = "query($cycle: ID!, $n: Int!) { alignmentTree(cycleId: $cycle) { nodes { objective {
+        keyResults { nodes { id
+            newest: checkIns(first: 1) { edges { node { value recordedAt } } }
+            some: checkIns(first: $n) { totalCount pageInfo { hasNextPage } edges { cursor node { value recordedAt } } }
+        } } } } } }";
+    let variables = json!({ "cycle": id("Cycle", generated.cycle_id), "n": 3 });
+    // Two page sizes: one statement each, on top of cycle, objectives and key results.
+    assert_eq!(statements(&app, &admin, query, variables.clone()).await, 5);
+    let tree = app.data(&admin, query, variables).await;
+    let alone = "query($id: ID!, $n: Int!, $after: String) { node(id: $id) { ... on KeyResult {
+        checkIns(first: $n, after: $after) { totalCount pageInfo { hasNextPage } edges { cursor node { value recordedAt } } } } } }";
+    let key_results: Vec<&Value> = tree["alignmentTree"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|n| n["objective"]["keyResults"]["nodes"].as_array().unwrap())
+        .collect();
+    assert_eq!(key_results.len(), generated.key_results);
+    for kr in key_results.iter().take(3) {
+        let own = app.data(&admin, alone, json!({ "id": kr["id"], "n": 3 })).await;
+        assert_eq!(own["node"]["checkIns"], kr["some"]);
+        assert_eq!(kr["some"]["pageInfo"]["hasNextPage"], true);
+        assert_eq!(kr["newest"]["edges"][0]["node"], own["node"]["checkIns"]["edges"][0]["node"]);
+        // A page after a cursor is not the newest page: it is read on its own, correctly.
+        let cursor = &kr["some"]["edges"][2]["cursor"];
+        let rest = app.data(&admin, alone, json!({ "id": kr["id"], "n": 3, "after": cursor })).await;
+        assert_eq!(rest["node"]["checkIns"]["edges"].as_array().unwrap().len(), 1);
+    }
+}
