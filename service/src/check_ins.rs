@@ -63,7 +63,7 @@ async fn record_once(s: Scope<'_>, input: &NewCheckIn) -> Result<Recorded> {
     if kr.archived_at.is_some() {
         return Err(Error::Conflict(format!("key result {:?} is archived and takes no check-ins", kr.title)));
     }
-    guards::writable(&txn, s.actor, &objective).await?;
+    let cycle = guards::writable(&txn, s.actor, &objective).await?;
     if kr.kind == KeyResultKind::Milestone && value != 0.0 && value != 1.0 {
         return Err(Error::NotMeasurable("a milestone is done (1) or not (0): check in 0 or 1".into()));
     }
@@ -83,7 +83,7 @@ async fn record_once(s: Scope<'_>, input: &NewCheckIn) -> Result<Recorded> {
     let key_result = apply(&txn, kr, &row).await?;
     audit::log(&txn, s.actor, "check_in.record", ("check_in", row.id), None::<&()>, Some(&row), now).await?;
     // Last: from here the chain's rows stay locked until commit.
-    let objectives = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
+    let rollup = progress::refresh(&txn, s.actor.organization_id, objective.id, now).await?;
     let mut outbox = s.bus.outbox();
     outbox.push(Event::CheckInRecorded {
         organization_id: s.actor.organization_id,
@@ -94,13 +94,13 @@ async fn record_once(s: Scope<'_>, input: &NewCheckIn) -> Result<Recorded> {
         confidence: row.confidence,
         at: now,
     });
-    if let Some(event) = events::progress_changed(&txn, s.actor, &key_result, &objectives, now).await? {
+    if let Some(event) = events::rollup_changed(&txn, s.actor, &key_result, &rollup, &cycle, now).await? {
         outbox.push(event);
     }
     outbox.send_in(&txn).await?;
     txn.commit().await?;
     outbox.committed();
-    Ok(Recorded { check_in: row, key_result, objectives, replayed: false })
+    Ok(Recorded { check_in: row, key_result, objectives: rollup.chain, replayed: false })
 }
 
 /// The first result of a retried request: the caller's own check-in on this key result

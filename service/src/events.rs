@@ -212,13 +212,20 @@ pub async fn figures(
     now: DateTime<Utc>,
 ) -> Result<Vec<Figures>> {
     let statuses = crate::objectives::statuses(db, actor, chain, now).await?;
-    Ok(chain
+    Ok(figures_of(chain, &statuses))
+}
+
+fn figures_of(
+    chain: &[entity::objective::Model],
+    statuses: &std::collections::HashMap<Uuid, (f64, crate::scoring::Status)>,
+) -> Vec<Figures> {
+    chain
         .iter()
         .filter_map(|o| {
             let (expected_progress, status) = *statuses.get(&o.id)?;
             Some(Figures { objective_id: o.id, team_id: o.team_id, progress: o.progress, expected_progress, status })
         })
-        .collect())
+        .collect()
 }
 
 /// A key result's new progress, with its objective chain's figures.
@@ -229,8 +236,39 @@ pub async fn progress_changed(
     chain: &[entity::objective::Model],
     now: DateTime<Utc>,
 ) -> Result<Option<Event>> {
-    let Some(objective) = chain.first() else { return Ok(None) };
-    Ok(Some(Event::ProgressChanged {
+    let figures = figures(db, actor, chain, now).await?;
+    Ok(progress_event(actor, kr, chain, figures, now))
+}
+
+/// [`progress_changed`] from a rollup, which holds the chain's key results, and the cycle
+/// the change was made in: no statement at all when the chain stays in that cycle (the
+/// writer still holds the chain's locks).
+pub async fn rollup_changed(
+    db: &impl ConnectionTrait,
+    actor: &crate::Actor,
+    kr: &entity::key_result::Model,
+    rollup: &crate::progress::Rollup,
+    cycle: &entity::cycle::Model,
+    now: DateTime<Utc>,
+) -> Result<Option<Event>> {
+    let mut cycles = std::collections::HashMap::from([(cycle.id, cycle.clone())]);
+    let missing: Vec<Uuid> = rollup.chain.iter().map(|o| o.cycle_id).filter(|id| !cycles.contains_key(id)).collect();
+    if !missing.is_empty() {
+        cycles.extend(crate::tenant::by_ids::<entity::cycle::Entity>(db, actor, &missing).await?);
+    }
+    let statuses = crate::objectives::statuses_from(&rollup.chain, &cycles, &rollup.key_results, now);
+    Ok(progress_event(actor, kr, &rollup.chain, figures_of(&rollup.chain, &statuses), now))
+}
+
+fn progress_event(
+    actor: &crate::Actor,
+    kr: &entity::key_result::Model,
+    chain: &[entity::objective::Model],
+    figures: Vec<Figures>,
+    now: DateTime<Utc>,
+) -> Option<Event> {
+    let objective = chain.first()?;
+    Some(Event::ProgressChanged {
         organization_id: actor.organization_id,
         cycle_id: objective.cycle_id,
         team_id: objective.team_id,
@@ -238,9 +276,9 @@ pub async fn progress_changed(
         key_result_progress: kr.progress,
         current_value: kr.current_value,
         objective_id: objective.id,
-        chain: figures(db, actor, chain, now).await?,
+        chain: figures,
         at: now,
-    }))
+    })
 }
 
 /// An objective changed in a way that redraws a tree.

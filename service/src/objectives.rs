@@ -77,12 +77,22 @@ pub async fn statuses(
     objectives: &[objective::Model],
     now: chrono::DateTime<chrono::Utc>,
 ) -> crate::Result<std::collections::HashMap<Uuid, (f64, crate::scoring::Status)>> {
-    use crate::scoring;
     let cycle_ids: Vec<Uuid> = objectives.iter().map(|o| o.cycle_id).collect();
     let cycles = crate::tenant::by_ids::<entity::cycle::Entity>(db, actor, &cycle_ids).await?;
     let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
     let key_results = live_key_results(db, actor, &ids).await?;
-    Ok(objectives
+    Ok(statuses_from(objectives, &cycles, &key_results, now))
+}
+
+/// [`statuses`] from cycles and live key results already at hand.
+pub fn statuses_from(
+    objectives: &[objective::Model],
+    cycles: &std::collections::HashMap<Uuid, entity::cycle::Model>,
+    key_results: &std::collections::HashMap<Uuid, Vec<entity::key_result::Model>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> std::collections::HashMap<Uuid, (f64, crate::scoring::Status)> {
+    use crate::scoring;
+    objectives
         .iter()
         .map(|o| {
             let expected = cycles
@@ -91,7 +101,7 @@ pub async fn statuses(
             let krs = key_results.get(&o.id).into_iter().flatten().map(|k| (k.progress, k.latest_confidence));
             (o.id, (expected, scoring::objective_status(o.progress, expected, krs)))
         })
-        .collect())
+        .collect()
 }
 
 /// The objectives matching `filter` whose status is `status` at `now`, oldest first.

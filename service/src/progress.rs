@@ -21,6 +21,15 @@ const MAX_CHAIN: u32 = 64;
 /// How often the chain may change between reading and locking it before giving up.
 const ATTEMPTS: usize = 5;
 
+/// A recomputed chain, with what it was computed from.
+#[derive(Debug, Clone, Default)]
+pub struct Rollup {
+    /// The objective and each ancestor it rolls up into, as stored now, nearest first.
+    pub chain: Vec<objective::Model>,
+    /// The live key results of each objective of the chain.
+    pub key_results: HashMap<Uuid, Vec<key_result::Model>>,
+}
+
 /// Recomputes the progress of `objective_id` and then of each parent up the alignment
 /// chain. Returns the whole chain as stored now, nearest first.
 pub async fn refresh_chain(
@@ -29,10 +38,20 @@ pub async fn refresh_chain(
     objective_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Vec<objective::Model>> {
+    Ok(refresh(db, organization_id, objective_id, now).await?.chain)
+}
+
+/// [`refresh_chain`], keeping the key results it read (for figures that need them).
+pub async fn refresh(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    objective_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Rollup> {
     for _ in 0..ATTEMPTS {
         let ids = ancestors(db, organization_id, objective_id).await?;
         if ids.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Rollup::default());
         }
         // Locked in id order: writers whose chains meet queue at the common ancestor
         // instead of deadlocking, and each recomputes from committed rows.
@@ -90,18 +109,11 @@ fn linked(ids: &[Uuid], locked: Vec<objective::Model>) -> Option<Vec<objective::
 }
 
 /// Recomputes the locked chain bottom-up and stores what changed in one statement.
-async fn recompute(
-    db: &impl ConnectionTrait,
-    chain: Vec<objective::Model>,
-    now: DateTime<Utc>,
-) -> Result<Vec<objective::Model>> {
+async fn recompute(db: &impl ConnectionTrait, chain: Vec<objective::Model>, now: DateTime<Utc>) -> Result<Rollup> {
     let ids: Vec<Uuid> = chain.iter().map(|o| o.id).collect();
     let uses = |driver: ProgressDriver| chain.iter().any(|o| o.progress_driver == driver);
-    let key_results = if uses(ProgressDriver::KeyResults) || uses(ProgressDriver::Both) {
-        live_key_results(db, &ids).await?
-    } else {
-        HashMap::new()
-    };
+    // Read whatever the drivers: statuses of the chain need them too.
+    let key_results = live_key_results(db, &ids).await?;
     let contributors = if uses(ProgressDriver::AlignedObjectives) || uses(ProgressDriver::Both) {
         contributors(db, &chain[0], &ids).await?
     } else {
@@ -113,7 +125,7 @@ async fn recompute(
     for mut current in chain {
         let mut items: Vec<(f64, f64)> = Vec::new();
         if matches!(current.progress_driver, ProgressDriver::KeyResults | ProgressDriver::Both) {
-            items.extend(key_results.get(&current.id).into_iter().flatten());
+            items.extend(key_results.get(&current.id).into_iter().flatten().map(|k| (k.progress, k.weight)));
         }
         if matches!(current.progress_driver, ProgressDriver::AlignedObjectives | ProgressDriver::Both) {
             // A contributor further down this chain was just recomputed; its row is stale.
@@ -130,19 +142,19 @@ async fn recompute(
         stored.push(current);
     }
     store(db, &changed, now).await?;
-    Ok(stored)
+    Ok(Rollup { chain: stored, key_results })
 }
 
-/// `(progress, weight)` of the live key results of each objective in `ids`.
-async fn live_key_results(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<(f64, f64)>>> {
+/// The live key results of each objective in `ids`.
+async fn live_key_results(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<key_result::Model>>> {
     let rows = key_result::Entity::find()
         .filter(one_of(db.get_database_backend(), key_result::Column::ObjectiveId, ids))
         .filter(key_result::Column::ArchivedAt.is_null())
         .all(db)
         .await?;
-    let mut grouped: HashMap<Uuid, Vec<(f64, f64)>> = HashMap::new();
+    let mut grouped: HashMap<Uuid, Vec<key_result::Model>> = HashMap::new();
     for kr in rows {
-        grouped.entry(kr.objective_id).or_default().push((kr.progress, kr.weight));
+        grouped.entry(kr.objective_id).or_default().push(kr);
     }
     Ok(grouped)
 }

@@ -70,7 +70,17 @@ async fn a_wall_display_of_the_company_objective_moves_when_sales_checks_in() {
     assert_eq!(figures["currentValue"], 35.0);
     let company = company_in(&event, &ids.company);
     assert!((company["progress"].as_f64().unwrap() - progress(&app, &ids.company).await).abs() < 1e-9);
-    assert!(company["status"].is_string());
+    // Every objective of the chain shows what a query for it shows.
+    let read = "query($id: ID!) { objective(id: $id) { progress expectedProgress status } }";
+    let chain = figures["chain"].as_array().unwrap();
+    assert_eq!(chain.len(), 2, "the sales objective and the company objective");
+    for shown in chain {
+        let stored = &app.data(&app.demo_admin(), read, json!({ "id": shown["objectiveId"] })).await["objective"];
+        assert_eq!(shown["status"], stored["status"]);
+        assert!((shown["progress"].as_f64().unwrap() - stored["progress"].as_f64().unwrap()).abs() < 1e-9);
+        let expected = shown["expectedProgress"].as_f64().unwrap();
+        assert!((expected - stored["expectedProgress"].as_f64().unwrap()).abs() < 1e-4, "{shown} vs {stored}");
+    }
 }
 
 #[tokio::test]
