@@ -43,10 +43,6 @@ pub struct Parts {
     pub teams: bool,
 }
 
-impl Parts {
-    pub const ALL: Parts = Parts { key_results: true, dependencies: true, teams: true };
-}
-
 /// Every live objective of `cycle_id` under `root_id` (or under every root of the cycle
 /// when none is given), down to `max_depth` levels below the roots, with the `parts` asked
 /// for.
