@@ -4,9 +4,13 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Why the database could not be opened, phrased for an operator.
 #[derive(Debug, thiserror::Error)]
@@ -78,15 +82,67 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, Connec
 
 /// Begins a read-write transaction. On SQLite it takes the write lock at once
 /// (IMMEDIATE), so that it waits for other writers instead of failing with SQLITE_BUSY
-/// when it first writes.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+/// when it first writes, and it first waits for its turn among this process's writers.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<Write, DbErr> {
     let sqlite = db.get_database_backend() == DbBackend::Sqlite;
-    db.begin_with_options(TransactionOptions {
-        isolation_level: None,
-        access_mode: Some(AccessMode::ReadWrite).filter(|_| !sqlite),
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate).filter(|_| sqlite),
-    })
-    .await
+    let turn = match sqlite.then(|| write_turns(db)) {
+        Some(turns) => Some(turns.acquire_owned().await.map_err(|e| DbErr::Custom(e.to_string()))?),
+        None => None,
+    };
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            isolation_level: None,
+            access_mode: Some(AccessMode::ReadWrite).filter(|_| !sqlite),
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate).filter(|_| sqlite),
+        })
+        .await?;
+    Ok(Write { txn, _turn: turn })
+}
+
+/// The turns of one SQLite database's writers. SQLite runs one writer at a time and
+/// makes the others poll its lock with growing sleeps, so under load some writers waited
+/// seconds while later ones got in (a `checkIn` p99 of 1.3 s with 32 clients). Waiting
+/// here instead is first come, first served, and holds no pooled connection.
+fn write_turns(db: &DatabaseConnection) -> Arc<Semaphore> {
+    static TURNS: OnceLock<Mutex<HashMap<PathBuf, Arc<Semaphore>>>> = OnceLock::new();
+    let file = db.get_sqlite_connection_pool().connect_options().get_filename().to_owned();
+    let mut turns = TURNS.get_or_init(Mutex::default).lock().unwrap_or_else(PoisonError::into_inner);
+    turns.entry(file).or_insert_with(|| Arc::new(Semaphore::new(1))).clone()
+}
+
+/// A write transaction (with the writer's turn on SQLite): use it as a connection, then
+/// commit it; dropped uncommitted, it rolls back.
+pub struct Write {
+    txn: DatabaseTransaction,
+    _turn: Option<OwnedSemaphorePermit>,
+}
+
+impl Write {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Write {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
 }
 
 /// Whether the database aborted a transaction to break a deadlock or a serialization

@@ -10,6 +10,7 @@ use service::alignment::{Parent, align};
 use service::check_ins::{NewCheckIn, record};
 use service::objective_life::activate;
 use service::{Actor, OrgRole, Scope, Uuid};
+use std::time::Duration;
 
 const WRITERS: usize = 6;
 
@@ -220,5 +221,43 @@ async fn concurrent_check_ins_across_teams_leave_every_ancestor_rolled_up_from_c
             o.title,
             o.progress
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_writers_take_turns_first_come_first_served_and_other_databases_do_not_wait() {
+    let (w, other) = (World::demo().await, World::demo().await);
+    let first = service::db::begin_write(&w.db).await.unwrap();
+    // Another database's writer is not held up by this one.
+    let elsewhere = tokio::time::timeout(Duration::from_secs(5), service::db::begin_write(&other.db)).await;
+    assert!(elsewhere.expect("another database's writer gets in").is_ok());
+
+    let (order_tx, mut order) = tokio::sync::mpsc::unbounded_channel();
+    let mut waiting = Vec::new();
+    for i in 0..5 {
+        let (db, order_tx) = (w.db.clone(), order_tx.clone());
+        waiting.push(tokio::spawn(async move {
+            let txn = service::db::begin_write(&db).await?;
+            let _ = order_tx.send(i);
+            txn.commit().await
+        }));
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    let sqlite = w.db.get_database_backend() == sea_orm::DbBackend::Sqlite;
+    // SQLite has one writer at a time; PostgreSQL writers run side by side.
+    assert_eq!(waiting.iter().all(|t| t.is_finished()), !sqlite);
+    first.commit().await.unwrap();
+    for task in waiting {
+        let done = tokio::time::timeout(Duration::from_secs(5), task).await.expect("every writer gets its turn");
+        done.expect("the task ran").expect("the transaction committed");
+    }
+    drop(order_tx);
+    let mut came = Vec::new();
+    while let Some(i) = order.recv().await {
+        came.push(i);
+    }
+    if sqlite {
+        // SQLite's own lock polling lets late writers in first; the turns keep arrival order.
+        assert_eq!(came, vec![0, 1, 2, 3, 4]);
     }
 }
