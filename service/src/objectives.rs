@@ -116,3 +116,29 @@ pub async fn with_status(
     let statuses = statuses(db, actor, &objectives, now).await?;
     Ok(objectives.into_iter().filter(|o| statuses.get(&o.id).is_some_and(|(_, s)| *s == status)).collect())
 }
+
+/// A live objective row with only its id and parent set, for unit tests of tree logic.
+#[cfg(test)]
+pub(crate) fn test_row(id: Uuid, parent: Option<Uuid>) -> objective::Model {
+    let now = chrono::Utc::now();
+    objective::Model {
+        id,
+        organization_id: Uuid::nil(),
+        team_id: Uuid::nil(),
+        cycle_id: Uuid::nil(),
+        title: String::new(),
+        description: None,
+        state: ObjectiveState::Active,
+        parent_objective_id: parent,
+        parent_key_result_id: None,
+        alignment_kind: None,
+        progress_driver: entity::ProgressDriver::KeyResults,
+        progress: 0.0,
+        closing_note: None,
+        final_score: None,
+        carried_over_from_id: None,
+        archived_at: None,
+        created_at: now,
+        updated_at: now,
+    }
+}

@@ -63,7 +63,7 @@ pub async fn refresh(
             .all(db)
             .await?;
         if let Some(chain) = linked(&ids, locked) {
-            return recompute(db, chain, now).await;
+            return recompute(db, organization_id, chain, now).await;
         }
     }
     Err(Error::Conflict("the objective's alignment kept changing while its progress was recomputed; try again".into()))
@@ -109,13 +109,18 @@ fn linked(ids: &[Uuid], locked: Vec<objective::Model>) -> Option<Vec<objective::
 }
 
 /// Recomputes the locked chain bottom-up and stores what changed in one statement.
-async fn recompute(db: &impl ConnectionTrait, chain: Vec<objective::Model>, now: DateTime<Utc>) -> Result<Rollup> {
+async fn recompute(
+    db: &impl ConnectionTrait,
+    organization_id: Uuid,
+    chain: Vec<objective::Model>,
+    now: DateTime<Utc>,
+) -> Result<Rollup> {
     let ids: Vec<Uuid> = chain.iter().map(|o| o.id).collect();
     let uses = |driver: ProgressDriver| chain.iter().any(|o| o.progress_driver == driver);
     // Read whatever the drivers: statuses of the chain need them too.
     let key_results = live_key_results(db, &ids).await?;
     let contributors = if uses(ProgressDriver::AlignedObjectives) || uses(ProgressDriver::Both) {
-        contributors(db, &chain[0], &ids).await?
+        contributors(db, organization_id, &ids).await?
     } else {
         HashMap::new()
     };
@@ -162,11 +167,11 @@ async fn live_key_results(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Has
 /// `(id, progress)` of the live objectives that CONTRIBUTE to each objective in `ids`.
 async fn contributors(
     db: &impl ConnectionTrait,
-    any: &objective::Model,
+    organization_id: Uuid,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<(Uuid, f64)>>> {
     let rows = objective::Entity::find()
-        .filter(objective::Column::OrganizationId.eq(any.organization_id))
+        .filter(objective::Column::OrganizationId.eq(organization_id))
         .filter(one_of(db.get_database_backend(), objective::Column::ParentObjectiveId, ids))
         .filter(objective::Column::AlignmentKind.eq(AlignmentKind::Contributes))
         .filter(objective::Column::ArchivedAt.is_null())
@@ -204,31 +209,7 @@ async fn store(db: &impl ConnectionTrait, changed: &[(Uuid, f64)], now: DateTime
 #[cfg(test)]
 mod tests {
     use super::*;
-    use entity::ObjectiveState;
-
-    fn objective(id: Uuid, parent: Option<Uuid>) -> objective::Model {
-        let now = Utc::now();
-        objective::Model {
-            id,
-            organization_id: Uuid::nil(),
-            team_id: Uuid::nil(),
-            cycle_id: Uuid::nil(),
-            title: String::new(),
-            description: None,
-            state: ObjectiveState::Active,
-            parent_objective_id: parent,
-            parent_key_result_id: None,
-            alignment_kind: None,
-            progress_driver: ProgressDriver::KeyResults,
-            progress: 0.0,
-            closing_note: None,
-            final_score: None,
-            carried_over_from_id: None,
-            archived_at: None,
-            created_at: now,
-            updated_at: now,
-        }
-    }
+    use crate::objectives::test_row as objective;
 
     #[test]
     fn a_locked_chain_is_used_only_while_its_links_still_hold() {

@@ -170,32 +170,7 @@ pub async fn dashboard(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Utc;
-    use entity::{ObjectiveState, ProgressDriver};
-
-    fn objective(id: Uuid, parent: Option<Uuid>) -> objective::Model {
-        let now = Utc::now();
-        objective::Model {
-            id,
-            organization_id: Uuid::nil(),
-            team_id: Uuid::nil(),
-            cycle_id: Uuid::nil(),
-            title: String::new(),
-            description: None,
-            state: ObjectiveState::Active,
-            parent_objective_id: parent,
-            parent_key_result_id: None,
-            alignment_kind: None,
-            progress_driver: ProgressDriver::KeyResults,
-            progress: 0.0,
-            closing_note: None,
-            final_score: None,
-            carried_over_from_id: None,
-            archived_at: None,
-            created_at: now,
-            updated_at: now,
-        }
-    }
+    use crate::objectives::test_row as objective;
 
     #[test]
     fn a_walk_lists_parents_first_with_depths_and_stops_at_max_depth() {
