@@ -1,5 +1,7 @@
 //! Cycles: the goal periods.
 
+pub mod write;
+
 use crate::Actor;
 use crate::tenant::scoped;
 use entity::{CycleState, cycle};

@@ -5,39 +5,37 @@
 //! HTTP; the `api` crate translates to and from it.
 
 pub mod actor;
-pub mod alignment;
 pub mod audit;
 pub mod check_ins;
 pub mod clock;
-pub mod cycle_writes;
 pub mod cycles;
 pub mod db;
 pub mod demo;
-pub mod dependencies;
 pub mod error;
 pub mod events;
-pub mod focus;
 pub mod generate;
-pub mod guards;
-pub mod initiatives;
-pub mod key_result_writes;
-pub mod measurability;
-pub mod objective_life;
-pub mod objective_writes;
+pub mod key_results;
 pub mod objectives;
 pub mod organizations;
 pub mod pagination;
 pub mod people;
 pub mod permissions;
-pub mod progress;
+pub mod planning;
+pub mod read_models;
+pub mod rules;
 pub mod scope;
-pub mod scoring;
 pub mod search;
-pub mod team_writes;
 pub mod teams;
 pub mod tenant;
-pub mod tree;
-pub mod validate;
+
+pub use cycles::write as cycle_writes;
+pub use key_results::write as key_result_writes;
+pub use objectives::write as objective_writes;
+pub use objectives::{alignment, focus, guards, life as objective_life, progress};
+pub use planning::{dependencies, initiatives};
+pub use read_models::tree;
+pub use rules::{measurability, scoring, validate};
+pub use teams::write as team_writes;
 
 pub use actor::{Actor, Identity, OrgRole};
 pub use clock::{Clock, FixedClock, SystemClock};

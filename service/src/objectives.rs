@@ -1,5 +1,12 @@
 //! Objectives: qualitative goals owned by one team in one cycle.
 
+pub mod alignment;
+pub mod focus;
+pub mod guards;
+pub mod life;
+pub mod progress;
+pub mod write;
+
 use crate::Actor;
 use crate::search::contains;
 use crate::tenant::scoped;

@@ -1,5 +1,7 @@
 //! Teams: the units that own OKRs.
 
+pub mod write;
+
 use crate::Actor;
 use crate::search::contains;
 use crate::tenant::scoped;

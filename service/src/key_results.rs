@@ -1,0 +1,3 @@
+//! Key results: the measurable outcomes of an objective.
+
+pub mod write;

@@ -1,0 +1,4 @@
+//! Read models: whole views (alignment trees, team dashboards) loaded in a fixed number
+//! of statements.
+
+pub mod tree;
