@@ -36,8 +36,8 @@ impl Application {
     pub async fn build(settings: &ServerSettings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let mut db = service::db::connect_and_migrate(&settings.database_url).await?;
         let statements = service::db::count_statements(&mut db);
-        if settings.demo && service::demo::load(&db, clock.now()).await.context("loading the demo organization")? {
-            tracing::info!(organization.slug = service::demo::SLUG, "demo organization loaded");
+        if settings.demo && seed::demo::load(&db, clock.now()).await.context("loading the demo organization")? {
+            tracing::info!(organization.slug = seed::demo::SLUG, "demo organization loaded");
         }
         let listener = TcpListener::bind(settings.listen)
             .await

@@ -52,13 +52,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
     let db = service::db::connect_and_migrate(&args.database.database_url).await?;
-    let scale = service::generate::Scale {
+    let scale = seed::generate::Scale {
         teams: args.teams,
         objectives_per_team: args.objectives_per_team,
         key_results_per_objective: args.key_results_per_objective,
         check_ins_per_key_result: args.check_ins,
     };
-    let generated = service::generate::organization(&db, &args.org, scale, chrono::Utc::now())
+    let generated = seed::generate::organization(&db, &args.org, scale, chrono::Utc::now())
         .await
         .with_context(|| format!("generating organization {:?} (does it exist already?)", args.org))?;
     println!(
@@ -103,8 +103,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
 fn print_demo_token(secret: &Secret, made_up: bool, addr: std::net::SocketAddr) -> anyhow::Result<()> {
     let request = TokenRequest {
-        org: service::demo::SLUG,
-        sub: service::demo::ADMIN_SUBJECT,
+        org: seed::demo::SLUG,
+        sub: seed::demo::ADMIN_SUBJECT,
         role: OrgRole::Admin,
         ttl: Duration::from_secs(12 * 3600),
         email: None,

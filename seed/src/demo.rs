@@ -1,10 +1,20 @@
 //! The demo organization "Company X" from our product story, for `trellis serve --demo`.
+//! Every row goes in through the service's own writes, as the people of the story make
+//! them: the demo is proof that the rules accept it.
 
-use crate::{Result, audit, check_ins, db, new_id, progress};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use entity::*;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
-use uuid::{Timestamp, Uuid};
+use entity::{AlignmentKind, Confidence, KeyResultKind, KeyResultUnit, ProgressDriver, TeamRole};
+use service::check_ins::{self, NewCheckIn};
+use service::cycles::write::{self as cycles, NewCycle};
+use service::events::Bus;
+use service::key_results::write::{self as key_results, NewKeyResult};
+use service::objectives::write::{self as objectives, NewObjective};
+use service::objectives::{ObjectiveOrKeyResult, life};
+use service::planning::dependencies;
+use service::rules::measurability::Definition;
+use service::teams::write::{self as teams, Who};
+use service::{Actor, DatabaseConnection, FixedClock, Identity, OrgRole, Result, Scope, actor, organizations};
+use uuid::Uuid;
 
 /// The demo organization's slug.
 pub const SLUG: &str = "company-x";
@@ -13,20 +23,41 @@ pub const ADMIN_SUBJECT: &str = "dana";
 
 /// Loads the demo organization unless it is already there. Returns whether it loaded.
 pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool> {
-    let exists = organization::Entity::find().filter(organization::Column::Slug.eq(SLUG)).one(db).await?;
-    if exists.is_some() {
+    if organizations::by_slug(db, SLUG).await?.is_some() {
         return Ok(false);
     }
-    let txn = db::begin_write(db).await?;
-    let mut seed = Seed { db: &txn, org: new_id(), now };
+    let clock = FixedClock::new(now);
+    organizations::provision(db, &clock, SLUG, "Company X", "Europe/Berlin").await?;
+    let dana = person(db, &clock, "dana", "Dana Whitfield", OrgRole::Admin).await?;
+    let bus = Bus::local(1);
+    let seed = Seed { db, clock: &clock, bus: &bus, dana: &dana, now };
     seed.all().await?;
-    txn.commit().await?;
     Ok(true)
 }
 
-struct Seed<'a, C> {
-    db: &'a C,
-    org: Uuid,
+/// Who acts in the story: a token's verified claims for one of its people.
+async fn person(
+    db: &DatabaseConnection,
+    clock: &FixedClock,
+    subject: &str,
+    name: &str,
+    role: OrgRole,
+) -> Result<Actor> {
+    let identity = Identity {
+        org_slug: SLUG.into(),
+        subject: subject.into(),
+        role,
+        email: Some(format!("{subject}@company-x.example")),
+        name: Some(name.into()),
+    };
+    actor::identify(db, clock, &identity).await
+}
+
+struct Seed<'a> {
+    db: &'a DatabaseConnection,
+    clock: &'a FixedClock,
+    bus: &'a Bus,
+    dana: &'a Actor,
     now: DateTime<Utc>,
 }
 
@@ -42,25 +73,27 @@ fn quarter_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
     (start, next.and_then(|d| d.pred_opt()).unwrap_or(day))
 }
 
-impl<C: ConnectionTrait> Seed<'_, C> {
-    async fn all(&mut self) -> Result<()> {
-        let today = self.now.date_naive();
-        self.organization().await?;
-        let dana = self.person("dana", "Dana Whitfield").await?;
-        let sam = self.person("sam", "Sam Ortega").await?;
-        let sid = self.person("sid", "Sid Patel").await?;
-        let maria = self.person("maria", "Maria Jensen").await?;
-        let pat = self.person("pat", "Pat Kim").await?;
+impl Seed<'_> {
+    fn by<'s>(&'s self, actor: &'s Actor) -> Scope<'s> {
+        Scope { db: self.db, clock: self.clock, actor, bus: self.bus }
+    }
 
-        let company = self.team("Company X", None).await?;
-        let sales = self.team("Sales", Some(company)).await?;
-        let marketing = self.team("Marketing", Some(company)).await?;
-        let product = self.team("Product", Some(company)).await?;
-        self.member(company, dana, TeamRole::Lead, Some("CEO")).await?;
-        self.member(sales, sam, TeamRole::Lead, Some("Head of Sales")).await?;
-        self.member(sales, sid, TeamRole::Member, Some("SDR")).await?;
-        self.member(marketing, maria, TeamRole::Lead, Some("Head of Marketing")).await?;
-        self.member(product, pat, TeamRole::Lead, Some("Product lead")).await?;
+    fn admin(&self) -> Scope<'_> {
+        self.by(self.dana)
+    }
+
+    async fn all(&self) -> Result<()> {
+        let today = self.now.date_naive();
+        let company = teams::create(self.admin(), "Company X", None).await?.id;
+        let sales = teams::create(self.admin(), "Sales", Some(company)).await?.id;
+        let marketing = teams::create(self.admin(), "Marketing", Some(company)).await?.id;
+        let product = teams::create(self.admin(), "Product", Some(company)).await?.id;
+        teams::add_member(self.admin(), company, Who::Person(self.dana.person_id()), TeamRole::Lead, Some("CEO"))
+            .await?;
+        let sam = self.member(sales, "sam", "Sam Ortega", TeamRole::Lead, "Head of Sales").await?;
+        let sid = self.member(sales, "sid", "Sid Patel", TeamRole::Member, "SDR").await?;
+        let maria = self.member(marketing, "maria", "Maria Jensen", TeamRole::Lead, "Head of Marketing").await?;
+        let pat = self.member(product, "pat", "Pat Kim", TeamRole::Lead, "Product lead").await?;
 
         let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
         let year_end = NaiveDate::from_ymd_opt(today.year(), 12, 31).unwrap_or(today);
@@ -72,6 +105,9 @@ impl<C: ConnectionTrait> Seed<'_, C> {
         let goal = Okr { cycle: quarter, driver: ProgressDriver::AlignedObjectives, parent: None };
         let company_objective =
             self.objective(company, "Improve our processes to drive revenue back to positive", goal).await?;
+        // Its progress is its teams', but an active objective needs a measurable result.
+        let revenue = measure(KeyResultKind::Increase, KeyResultUnit::Percent, -4.0, 2.0);
+        self.key_result(company_objective, "Turn quarterly revenue growth from -4 % to +2 %", revenue, None).await?;
         let contributes = Okr {
             cycle: quarter,
             driver: ProgressDriver::KeyResults,
@@ -82,22 +118,16 @@ impl<C: ConnectionTrait> Seed<'_, C> {
             .key_result(
                 sales_objective,
                 "Reduce lead to sales time from 60 days to 31 days on average",
-                KeyResultKind::Decrease,
-                KeyResultUnit::DurationDays,
-                60.0,
-                31.0,
-                Some(sam),
+                measure(KeyResultKind::Decrease, KeyResultUnit::DurationDays, 60.0, 31.0),
+                Some(sam.person_id()),
             )
             .await?;
         let conversion = self
             .key_result(
                 sales_objective,
                 "Increase SQL to trial conversion rate from 30 to 60 %",
-                KeyResultKind::Increase,
-                KeyResultUnit::Percent,
-                30.0,
-                60.0,
-                Some(sid),
+                measure(KeyResultKind::Increase, KeyResultUnit::Percent, 30.0, 60.0),
+                Some(sid.person_id()),
             )
             .await?;
         let marketing_objective =
@@ -106,22 +136,16 @@ impl<C: ConnectionTrait> Seed<'_, C> {
             .key_result(
                 marketing_objective,
                 "Grow marketing-qualified leads from 120 to 200 a month",
-                KeyResultKind::Increase,
-                KeyResultUnit::Number,
-                120.0,
-                200.0,
-                Some(maria),
+                measure(KeyResultKind::Increase, KeyResultUnit::Number, 120.0, 200.0),
+                Some(maria.person_id()),
             )
             .await?;
         let kit = self
             .key_result(
                 marketing_objective,
                 "Ship a sales enablement kit for the new pricing",
-                KeyResultKind::Milestone,
-                KeyResultUnit::Number,
-                0.0,
-                1.0,
-                Some(maria),
+                measure(KeyResultKind::Milestone, KeyResultUnit::Number, 0.0, 1.0),
+                Some(maria.person_id()),
             )
             .await?;
         let supports = Okr { parent: Some((company_objective, AlignmentKind::Supports)), ..contributes };
@@ -130,123 +154,59 @@ impl<C: ConnectionTrait> Seed<'_, C> {
             .key_result(
                 product_objective,
                 "Raise trial activation from 25 % to 45 %",
-                KeyResultKind::Increase,
-                KeyResultUnit::Percent,
-                25.0,
-                45.0,
-                Some(pat),
+                measure(KeyResultKind::Increase, KeyResultUnit::Percent, 25.0, 45.0),
+                Some(pat.person_id()),
             )
             .await?;
+        for objective in [company_objective, sales_objective, marketing_objective, product_objective] {
+            life::activate(self.admin(), objective).await?;
+        }
 
         let weeks = ((today - q_start).num_days() / 7).clamp(1, 12) as usize;
-        let readings: [(Uuid, Uuid, &[f64]); 4] = [
-            (lead_time, sam, &[58.0, 55.0, 53.0, 50.0, 48.0, 46.0, 45.0, 43.0, 41.0, 40.0, 38.0, 36.0]),
-            (conversion, sid, &[31.0, 33.0, 34.0, 36.0, 38.0, 39.0, 41.0, 42.0, 44.0, 45.0, 47.0, 48.0]),
-            (mqls, maria, &[125.0, 131.0, 128.0, 140.0, 146.0, 150.0, 158.0, 161.0, 166.0, 170.0, 175.0, 180.0]),
-            (activation, pat, &[26.0, 27.0, 27.5, 29.0, 30.0, 31.0, 31.5, 32.0, 33.0, 34.0, 35.0, 36.0]),
+        let readings: [(Uuid, &Actor, &[f64]); 4] = [
+            (lead_time, &sam, &[58.0, 55.0, 53.0, 50.0, 48.0, 46.0, 45.0, 43.0, 41.0, 40.0, 38.0, 36.0]),
+            (conversion, &sid, &[31.0, 33.0, 34.0, 36.0, 38.0, 39.0, 41.0, 42.0, 44.0, 45.0, 47.0, 48.0]),
+            (mqls, &maria, &[125.0, 131.0, 128.0, 140.0, 146.0, 150.0, 158.0, 161.0, 166.0, 170.0, 175.0, 180.0]),
+            (activation, &pat, &[26.0, 27.0, 27.5, 29.0, 30.0, 31.0, 31.5, 32.0, 33.0, 34.0, 35.0, 36.0]),
         ];
-        for (key_result, author, values) in readings {
-            for (week, value) in values.iter().take(weeks).enumerate() {
-                let at = q_start.and_hms_opt(9, 0, 0).map(|t| t.and_utc()).unwrap_or(self.now)
-                    + Duration::weeks(week as i64 + 1);
-                let confidence = if key_result == activation && week + 1 == weeks {
-                    Confidence::AtRisk
-                } else {
-                    Confidence::OnTrack
+        // Week by week, as the teams checked in.
+        for week in 0..weeks {
+            let at = q_start.and_hms_opt(9, 0, 0).map(|t| t.and_utc()).unwrap_or(self.now)
+                + Duration::weeks(week as i64 + 1);
+            self.clock.set(at.min(self.now));
+            for (key_result, author, values) in readings {
+                let Some(value) = values.get(week) else { continue };
+                let at_risk = key_result == activation && week + 1 == weeks;
+                let confidence = if at_risk { Confidence::AtRisk } else { Confidence::OnTrack };
+                let reading = NewCheckIn {
+                    key_result_id: key_result,
+                    value: *value,
+                    confidence,
+                    note: None,
+                    idempotency_key: None,
                 };
-                self.check_in(key_result, author, *value, confidence, at.min(self.now)).await?;
+                check_ins::record(self.by(author), reading).await?;
             }
         }
-        for objective in [sales_objective, marketing_objective, product_objective] {
-            progress::refresh_chain(self.db, self.org, objective, self.now).await?;
-        }
-        self.dependency(
-            sales_objective,
-            marketing_objective,
-            Some(kit),
-            "Sales needs the enablement kit from Marketing before the new pricing launches",
-        )
-        .await?;
-        audit::record(
-            self.db,
-            audit::Change {
-                organization_id: self.org,
-                actor_id: None,
-                action: "organization.seed_demo",
-                entity_type: "organization",
-                entity_id: self.org,
-                before: None,
-                after: Some(serde_json::json!({ "slug": SLUG })),
-            },
-            self.now,
+        self.clock.set(self.now);
+        dependencies::create(
+            self.by(&sam),
+            ObjectiveOrKeyResult::Objective(sales_objective),
+            ObjectiveOrKeyResult::KeyResult(kit),
+            Some("Sales needs the enablement kit from Marketing before the new pricing launches"),
         )
         .await?;
         Ok(())
     }
 
-    async fn organization(&self) -> Result<()> {
-        organization::Entity::insert(organization::ActiveModel {
-            id: Set(self.org),
-            name: Set("Company X".into()),
-            slug: Set(SLUG.into()),
-            timezone: Set("Europe/Berlin".into()),
-            max_objectives_per_team: Set(5),
-            max_key_results_per_objective: Set(5),
-            focus_policy_mode: Set(FocusPolicyMode::Enforce),
-            created_at: Set(self.now),
-            updated_at: Set(self.now),
-        })
-        .exec_without_returning(self.db)
-        .await?;
-        Ok(())
-    }
-
-    async fn person(&self, subject: &str, name: &str) -> Result<Uuid> {
-        let id = new_id();
-        person::Entity::insert(person::ActiveModel {
-            id: Set(id),
-            organization_id: Set(self.org),
-            subject: Set(subject.into()),
-            email: Set(Some(format!("{subject}@company-x.example"))),
-            display_name: Set(Some(name.into())),
-            created_at: Set(self.now),
-            updated_at: Set(self.now),
-        })
-        .exec_without_returning(self.db)
-        .await?;
-        Ok(id)
-    }
-
-    async fn team(&self, name: &str, parent_id: Option<Uuid>) -> Result<Uuid> {
-        let id = new_id();
-        team::Entity::insert(team::ActiveModel {
-            id: Set(id),
-            organization_id: Set(self.org),
-            parent_id: Set(parent_id),
-            name: Set(name.into()),
-            archived_at: Set(None),
-            created_at: Set(self.now),
-            updated_at: Set(self.now),
-        })
-        .exec_without_returning(self.db)
-        .await?;
-        Ok(id)
-    }
-
-    async fn member(&self, team_id: Uuid, person_id: Uuid, role: TeamRole, title: Option<&str>) -> Result<()> {
-        membership::Entity::insert(membership::ActiveModel {
-            id: Set(new_id()),
-            organization_id: Set(self.org),
-            team_id: Set(team_id),
-            person_id: Set(person_id),
-            role: Set(role),
-            title: Set(title.map(str::to_owned)),
-            created_at: Set(self.now),
-            updated_at: Set(self.now),
-        })
-        .exec_without_returning(self.db)
-        .await?;
-        Ok(())
+    async fn member(&self, team: Uuid, subject: &str, name: &str, role: TeamRole, title: &str) -> Result<Actor> {
+        let who = Who::Subject {
+            subject: subject.into(),
+            display_name: Some(name.into()),
+            email: Some(format!("{subject}@company-x.example")),
+        };
+        teams::add_member(self.admin(), team, who, role, Some(title)).await?;
+        person(self.db, self.clock, subject, name, OrgRole::Member).await
     }
 
     async fn cycle(
@@ -256,137 +216,39 @@ impl<C: ConnectionTrait> Seed<'_, C> {
         ends_on: NaiveDate,
         parent_id: Option<Uuid>,
     ) -> Result<Uuid> {
-        let id = new_id();
-        cycle::Entity::insert(cycle::ActiveModel {
-            id: Set(id),
-            organization_id: Set(self.org),
-            parent_id: Set(parent_id),
-            name: Set(name.into()),
-            starts_on: Set(starts_on),
-            ends_on: Set(ends_on),
-            state: Set(CycleState::Active),
-            closed_at: Set(None),
-            created_at: Set(self.now),
-            updated_at: Set(self.now),
-        })
-        .exec_without_returning(self.db)
-        .await?;
-        Ok(id)
+        let cycle = cycles::create(self.admin(), NewCycle { name: name.into(), starts_on, ends_on, parent_id }).await?;
+        cycles::activate(self.admin(), cycle.id).await?;
+        Ok(cycle.id)
     }
 
     async fn objective(&self, team_id: Uuid, title: &str, okr: Okr) -> Result<Uuid> {
-        let id = new_id();
-        objective::Entity::insert(objective::ActiveModel {
-            id: Set(id),
-            organization_id: Set(self.org),
-            team_id: Set(team_id),
-            cycle_id: Set(okr.cycle),
-            title: Set(title.into()),
-            description: Set(None),
-            state: Set(ObjectiveState::Active),
-            parent_objective_id: Set(okr.parent.map(|(parent, _)| parent)),
-            parent_key_result_id: Set(None),
-            alignment_kind: Set(okr.parent.map(|(_, kind)| kind)),
-            progress_driver: Set(okr.driver),
-            progress: Set(0.0),
-            closing_note: Set(None),
-            final_score: Set(None),
-            carried_over_from_id: Set(None),
-            archived_at: Set(None),
-            created_at: Set(self.now),
-            updated_at: Set(self.now),
-        })
-        .exec_without_returning(self.db)
-        .await?;
-        Ok(id)
+        let input = NewObjective {
+            team_id,
+            cycle_id: okr.cycle,
+            title: title.into(),
+            description: None,
+            progress_driver: okr.driver,
+            parent: okr.parent.map(|(parent, _)| ObjectiveOrKeyResult::Objective(parent)),
+            alignment: okr.parent.map_or(AlignmentKind::Contributes, |(_, kind)| kind),
+        };
+        Ok(objectives::create(self.admin(), input).await?.objective.id)
     }
 
-    #[expect(clippy::too_many_arguments, reason = "a seed row, read as a table")]
     async fn key_result(
         &self,
         objective_id: Uuid,
         title: &str,
-        kind: KeyResultKind,
-        unit: KeyResultUnit,
-        start: f64,
-        target: f64,
+        definition: Definition,
         driver_id: Option<Uuid>,
     ) -> Result<Uuid> {
-        let id = new_id();
-        key_result::Entity::insert(key_result::ActiveModel {
-            id: Set(id),
-            organization_id: Set(self.org),
-            objective_id: Set(objective_id),
-            title: Set(title.into()),
-            kind: Set(kind),
-            unit: Set(unit),
-            unit_label: Set(None),
-            start_value: Set(start),
-            target_value: Set(target),
-            current_value: Set(start),
-            weight: Set(1.0),
-            driver_id: Set(driver_id),
-            progress: Set(0.0),
-            latest_confidence: Set(None),
-            check_in_count: Set(0),
-            last_check_in_at: Set(None),
-            archived_at: Set(None),
-            created_at: Set(self.now),
-            updated_at: Set(self.now),
-        })
-        .exec_without_returning(self.db)
-        .await?;
-        Ok(id)
+        let input = NewKeyResult { objective_id, title: title.into(), definition, driver_id };
+        Ok(key_results::create(self.admin(), input).await?.key_result.id)
     }
+}
 
-    async fn check_in(
-        &self,
-        key_result_id: Uuid,
-        author_id: Uuid,
-        value: f64,
-        confidence: Confidence,
-        at: DateTime<Utc>,
-    ) -> Result<()> {
-        let seconds = at.timestamp().max(0) as u64;
-        let id = Uuid::new_v7(Timestamp::from_unix(uuid::NoContext, seconds, at.timestamp_subsec_nanos()));
-        let reading = check_in::Model {
-            id,
-            organization_id: self.org,
-            key_result_id,
-            value,
-            confidence,
-            note: None,
-            author_id,
-            idempotency_key: None,
-            recorded_at: at,
-        };
-        check_in::Entity::insert(check_in::ActiveModel::from(reading.clone())).exec_without_returning(self.db).await?;
-        let Some(kr) = key_result::Entity::find_by_id(key_result_id).one(self.db).await? else {
-            return Err(crate::Error::not_found("key result", key_result_id));
-        };
-        check_ins::apply(self.db, kr, &reading).await?;
-        Ok(())
-    }
-
-    async fn dependency(&self, from: Uuid, to: Uuid, to_key_result: Option<Uuid>, note: &str) -> Result<()> {
-        dependency::Entity::insert(dependency::ActiveModel {
-            id: Set(new_id()),
-            organization_id: Set(self.org),
-            from_objective_id: Set(from),
-            from_key_result_id: Set(None),
-            to_objective_id: Set(to),
-            to_key_result_id: Set(to_key_result),
-            note: Set(Some(note.into())),
-            state: Set(DependencyState::Open),
-            created_by_id: Set(None),
-            resolved_at: Set(None),
-            created_at: Set(self.now),
-            updated_at: Set(self.now),
-        })
-        .exec_without_returning(self.db)
-        .await?;
-        Ok(())
-    }
+/// What a seeded key result measures, with weight 1.
+fn measure(kind: KeyResultKind, unit: KeyResultUnit, start: f64, target: f64) -> Definition {
+    Definition { kind, unit, unit_label: None, start, target, weight: 1.0 }
 }
 
 /// Where a seeded objective sits.

@@ -1,12 +1,17 @@
 //! A realistic organization at a chosen scale, for benchmarks and for tests that prove a
 //! read's cost does not grow with the data: nested teams, aligned objectives, key
-//! results with weekly check-ins, and cross-team dependencies. Rows go in with bulk
-//! inserts and stored progress computed in memory.
+//! results with weekly check-ins, and cross-team dependencies. The organization and its
+//! admin come from the service's identity lookup; the rest goes in with bulk inserts in
+//! one unit of work, with stored progress computed in memory by the service's own rollup
+//! rule.
 
-use crate::{Result, db, new_id, scoring};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use entity::*;
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+use service::events::Bus;
+use service::rules::{rollup, scoring};
+use service::unit_of_work::{Work, write};
+use service::{FixedClock, Identity, OrgRole, Result, Scope, new_id, organizations, tenant};
 use uuid::Uuid;
 
 /// How big the generated organization is.
@@ -42,92 +47,70 @@ pub struct Generated {
 /// Rows per bulk insert; SQLite allows at most 32,766 bound values per statement.
 const CHUNK: usize = 400;
 
-async fn insert<A, I>(db: &impl ConnectionTrait, rows: I) -> Result<()>
-where
-    A: sea_orm::ActiveModelTrait,
-    I: IntoIterator<Item = A>,
-{
-    let rows: Vec<A> = rows.into_iter().collect();
-    for chunk in rows.chunks(CHUNK) {
-        <A::Entity as EntityTrait>::insert_many(chunk.to_vec()).exec_without_returning(db).await?;
-    }
-    Ok(())
-}
-
 /// Generates an organization `slug` (admin subject `admin`) at `scale`, in the quarter
 /// around `now`.
 pub async fn organization(db: &DatabaseConnection, slug: &str, scale: Scale, now: DateTime<Utc>) -> Result<Generated> {
-    let txn = db::begin_write(db).await?;
-    let org = new_id();
-    insert(
-        &txn,
-        [organization::ActiveModel::from(organization::Model {
-            id: org,
-            name: format!("Generated {slug}"),
-            slug: slug.to_owned(),
-            timezone: "UTC".into(),
-            max_objectives_per_team: scale.objectives_per_team.max(5) as i32,
-            max_key_results_per_objective: scale.key_results_per_objective.max(5) as i32,
-            focus_policy_mode: FocusPolicyMode::Enforce,
-            created_at: now,
-            updated_at: now,
-        })],
-    )
-    .await?;
-    let admin = new_id();
-    insert(
-        &txn,
-        [person::ActiveModel::from(person::Model {
-            id: admin,
-            organization_id: org,
-            subject: "admin".into(),
-            email: None,
-            display_name: Some("Generated admin".into()),
-            created_at: now,
-            updated_at: now,
-        })],
-    )
-    .await?;
-    let teams = team_tree(org, scale.teams, now);
-    insert(&txn, teams.iter().cloned().map(team::ActiveModel::from)).await?;
-    let people = staff(org, &teams, now);
-    insert(&txn, people.0.into_iter().map(person::ActiveModel::from)).await?;
-    insert(&txn, people.1.iter().cloned().map(membership::ActiveModel::from)).await?;
+    let clock = FixedClock::new(now);
+    organizations::provision(db, &clock, slug, &format!("Generated {slug}"), "UTC").await?;
+    let identity = Identity {
+        org_slug: slug.to_owned(),
+        subject: "admin".into(),
+        role: OrgRole::Admin,
+        email: None,
+        name: Some("Generated admin".into()),
+    };
+    let admin = service::actor::identify(db, &clock, &identity).await?;
+    let bus = Bus::local(1);
+    let s = Scope { db, clock: &clock, actor: &admin, bus: &bus };
+    let limit = |wanted: usize| Some((wanted.max(5) as i32).min(organizations::MAX_LIMIT));
+    let policy = organizations::PolicyPatch {
+        max_objectives_per_team: limit(scale.objectives_per_team),
+        max_key_results_per_objective: limit(scale.key_results_per_objective),
+        mode: None,
+    };
+    organizations::update_policy(s, policy).await?;
+    let generated = write(s, |w| Box::pin(fill(w, scale))).await?;
+    // A bulk load leaves the planner's statistics describing empty tables; until
+    // autovacuum catches up it would pick the organization index over the key-result
+    // one and read every check-in of the tenant.
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(generated)
+}
+
+async fn fill(w: &mut Work<'_>, scale: Scale) -> Result<Generated> {
+    let (org, now) = (w.org(), w.now());
+    let teams = team_tree(org.id(), scale.teams, now);
+    tenant::insert_many::<team::Entity>(w.db(), org, teams.iter().cloned(), CHUNK).await?;
+    let (people, memberships) = staff(org.id(), &teams, now);
+    tenant::insert_many::<person::Entity>(w.db(), org, people, CHUNK).await?;
+    tenant::insert_many::<membership::Entity>(w.db(), org, memberships.iter().cloned(), CHUNK).await?;
 
     let today = now.date_naive();
     let first_month = (today.month0() / 3) * 3 + 1;
     let starts_on = NaiveDate::from_ymd_opt(today.year(), first_month, 1).unwrap_or(today);
     let ends_on = starts_on + Duration::days(90);
     let cycle_id = new_id();
-    insert(
-        &txn,
-        [cycle::ActiveModel::from(cycle::Model {
-            id: cycle_id,
-            organization_id: org,
-            parent_id: None,
-            name: "Generated quarter".into(),
-            starts_on,
-            ends_on,
-            state: CycleState::Active,
-            closed_at: None,
-            created_at: now,
-            updated_at: now,
-        })],
-    )
-    .await?;
+    let cycle = cycle::Model {
+        id: cycle_id,
+        organization_id: org.id(),
+        parent_id: None,
+        name: "Generated quarter".into(),
+        starts_on,
+        ends_on,
+        state: CycleState::Active,
+        closed_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    tenant::insert::<cycle::Entity>(w.db(), org, cycle).await?;
 
-    let okrs = okrs(org, cycle_id, &teams, &people.1, scale, starts_on, now);
-    insert(&txn, okrs.objectives.iter().cloned().map(objective::ActiveModel::from)).await?;
-    insert(&txn, okrs.key_results.iter().cloned().map(key_result::ActiveModel::from)).await?;
-    insert(&txn, okrs.check_ins.iter().cloned().map(check_in::ActiveModel::from)).await?;
-    insert(&txn, okrs.dependencies.iter().cloned().map(dependency::ActiveModel::from)).await?;
-    txn.commit().await?;
-    // A bulk load leaves the planner's statistics describing empty tables; until
-    // autovacuum catches up it would pick the organization index over the key-result
-    // one and read every check-in of the tenant.
-    db.execute_unprepared("ANALYZE").await?;
+    let okrs = okrs(org.id(), cycle_id, &teams, &memberships, scale, starts_on, now);
+    tenant::insert_many::<objective::Entity>(w.db(), org, okrs.objectives.iter().cloned(), CHUNK).await?;
+    tenant::insert_many::<key_result::Entity>(w.db(), org, okrs.key_results.iter().cloned(), CHUNK).await?;
+    tenant::insert_many::<check_in::Entity>(w.db(), org, okrs.check_ins.iter().cloned(), CHUNK).await?;
+    tenant::insert_many::<dependency::Entity>(w.db(), org, okrs.dependencies.iter().cloned(), CHUNK).await?;
     Ok(Generated {
-        organization_id: org,
+        organization_id: org.id(),
         cycle_id,
         root_team_id: teams[0].id,
         team_ids: teams.iter().map(|t| t.id).collect(),
@@ -254,8 +237,6 @@ fn okrs(
                 out.check_ins.extend(readings);
                 out.key_results.push(kr);
             }
-            let mut objective = objective;
-            objective.progress = scoring::weighted_average(progress.iter().copied());
             kr_items.push(progress);
             by_team.entry(team.id).or_default().push(out.objectives.len());
             out.objectives.push(objective);
@@ -283,20 +264,22 @@ fn okrs(
     out
 }
 
-/// Stored progress of BOTH-driven objectives, children first, exactly as
-/// `progress::refresh_chain` computes it: each key result with its weight, together with
-/// each objective that contributes to it.
-fn roll_up(objectives: &mut [objective::Model], mut items: Vec<Vec<(f64, f64)>>) {
+/// Stored progress of every objective, children first, by the rule the service's
+/// rollup applies: each key result with its weight, and each contributing objective.
+fn roll_up(objectives: &mut [objective::Model], key_results: Vec<Vec<(f64, f64)>>) {
     let index: std::collections::HashMap<Uuid, usize> = objectives.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
+    let mut contributors: Vec<Vec<f64>> = vec![Vec::new(); objectives.len()];
     for i in (0..objectives.len()).rev() {
-        if objectives[i].progress_driver == ProgressDriver::Both {
-            objectives[i].progress = scoring::weighted_average(items[i].iter().copied());
-        }
-        let o = &objectives[i];
+        let o = &mut objectives[i];
+        o.progress = rollup::objective_progress(
+            o.progress_driver,
+            key_results[i].iter().copied(),
+            contributors[i].iter().copied(),
+        );
         if let (Some(parent), Some(AlignmentKind::Contributes)) = (o.parent_objective_id, o.alignment_kind)
             && let Some(&p) = index.get(&parent)
         {
-            items[p].push((o.progress, 1.0));
+            contributors[p].push(o.progress);
         }
     }
 }

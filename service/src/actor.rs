@@ -1,10 +1,10 @@
 //! Who is calling: the [`Actor`] built from a verified token's claims, and the lookup
 //! that creates people (and, for admins, organizations) on first sight.
 
-use crate::{Clock, Error, Result, new_id};
-use entity::{FocusPolicyMode, organization, person};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use crate::people::{self, Profile};
+use crate::tenant::Org;
+use crate::{Clock, Error, Result, organizations};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 /// A person's role in their organization, from the token's `role` claim.
@@ -49,12 +49,36 @@ pub struct Identity {
     pub name: Option<String>,
 }
 
-/// The caller of a service function: a person acting inside one organization.
+/// The caller of a service function: a person acting inside one organization. Only
+/// [`identify`] makes one, from verified claims, so every organization an [`Org`] names
+/// is one a token was verified into.
 #[derive(Debug, Clone)]
 pub struct Actor {
-    pub organization_id: Uuid,
-    pub person_id: Uuid,
-    pub role: OrgRole,
+    org: Org,
+    person_id: Uuid,
+    role: OrgRole,
+}
+
+impl Actor {
+    /// The actor's organization, the key to its tenant's rows.
+    pub fn org(&self) -> Org {
+        self.org
+    }
+
+    /// The actor's organization's id.
+    pub fn organization_id(&self) -> Uuid {
+        self.org.id()
+    }
+
+    /// The person acting.
+    pub fn person_id(&self) -> Uuid {
+        self.person_id
+    }
+
+    /// Their role in the organization, from the token.
+    pub fn role(&self) -> OrgRole {
+        self.role
+    }
 }
 
 /// Remembers who a (organization slug, subject) pair is, so that a request does not pay
@@ -75,14 +99,14 @@ impl Identities {
         let key = (identity.org_slug.clone(), identity.subject.clone());
         let cached = self.known.read().ok().and_then(|known| known.get(&key).copied());
         if let Some((organization_id, person_id)) = cached {
-            return Ok(Actor { organization_id, person_id, role: identity.role });
+            return Ok(Actor { org: Org::verified(organization_id), person_id, role: identity.role });
         }
         let actor = identify(db, clock, identity).await?;
         if let Ok(mut known) = self.known.write() {
             if known.len() >= MAX_IDENTITIES {
                 known.clear();
             }
-            known.insert(key, (actor.organization_id, actor.person_id));
+            known.insert(key, (actor.organization_id(), actor.person_id));
         }
         Ok(actor)
     }
@@ -94,9 +118,11 @@ impl Identities {
 /// organization (default policy, UTC); any other role gets `UNAUTHENTICATED`, so a
 /// member token cannot conjure up a tenant.
 pub async fn identify(db: &DatabaseConnection, clock: &dyn Clock, identity: &Identity) -> Result<Actor> {
-    let organization = match organization_by_slug(db, &identity.org_slug).await? {
+    let organization = match organizations::by_slug(db, &identity.org_slug).await? {
         Some(found) => found,
-        None if identity.role == OrgRole::Admin => provision(db, clock, &identity.org_slug).await?,
+        None if identity.role == OrgRole::Admin => {
+            organizations::provision(db, clock, &identity.org_slug, &identity.org_slug, "UTC").await?
+        }
         None => {
             return Err(Error::Unauthenticated(format!(
                 "organization {:?} does not exist; an admin token creates it on first use",
@@ -104,70 +130,8 @@ pub async fn identify(db: &DatabaseConnection, clock: &dyn Clock, identity: &Ide
             )));
         }
     };
-    let person = find_or_create_person(db, clock, organization.id, identity).await?;
-    Ok(Actor { organization_id: organization.id, person_id: person.id, role: identity.role })
-}
-
-async fn organization_by_slug(db: &DatabaseConnection, slug: &str) -> Result<Option<organization::Model>> {
-    Ok(organization::Entity::find().filter(organization::Column::Slug.eq(slug)).one(db).await?)
-}
-
-async fn provision(db: &DatabaseConnection, clock: &dyn Clock, slug: &str) -> Result<organization::Model> {
-    if slug.is_empty() || slug.len() > 64 {
-        return Err(Error::Unauthenticated("the org claim must be 1 to 64 characters".into()));
-    }
-    let now = clock.now();
-    let row = organization::ActiveModel {
-        id: Set(new_id()),
-        name: Set(slug.to_owned()),
-        slug: Set(slug.to_owned()),
-        timezone: Set("UTC".into()),
-        max_objectives_per_team: Set(5),
-        max_key_results_per_objective: Set(5),
-        focus_policy_mode: Set(FocusPolicyMode::Enforce),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    // Two first requests can race: the loser's insert does nothing and both read the winner.
-    organization::Entity::insert(row)
-        .on_conflict(OnConflict::column(organization::Column::Slug).do_nothing().to_owned())
-        .exec_without_returning(db)
-        .await?;
-    organization_by_slug(db, slug)
-        .await?
-        .ok_or_else(|| Error::Unauthenticated(format!("organization {slug:?} could not be created")))
-}
-
-async fn find_or_create_person(
-    db: &DatabaseConnection,
-    clock: &dyn Clock,
-    organization_id: Uuid,
-    identity: &Identity,
-) -> Result<person::Model> {
-    let find = || {
-        person::Entity::find()
-            .filter(person::Column::OrganizationId.eq(organization_id))
-            .filter(person::Column::Subject.eq(&identity.subject))
-            .one(db)
-    };
-    if let Some(found) = find().await? {
-        return Ok(found);
-    }
-    let now = clock.now();
-    let row = person::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(organization_id),
-        subject: Set(identity.subject.clone()),
-        email: Set(identity.email.clone()),
-        display_name: Set(identity.name.clone()),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    person::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([person::Column::OrganizationId, person::Column::Subject]).do_nothing().to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    find().await?.ok_or_else(|| Error::Unauthenticated("the person could not be created".into()))
+    let org = Org::verified(organization.id);
+    let profile = Profile { display_name: identity.name.clone(), email: identity.email.clone() };
+    let person_id = people::upsert(db, org, &identity.subject, profile, clock.now()).await?;
+    Ok(Actor { org, person_id, role: identity.role })
 }

@@ -1,62 +1,109 @@
 //! The audit trail: one event per change, written in the change's own transaction.
 
+use crate::tenant::{Org, Scoped};
 use crate::{Result, new_id};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
+
+/// What a change was made to: the audited row's type and id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Organization(Uuid),
+    Person(Uuid),
+    Team(Uuid),
+    Membership(Uuid),
+    Cycle(Uuid),
+    Objective(Uuid),
+    KeyResult(Uuid),
+    CheckIn(Uuid),
+    Initiative(Uuid),
+    Dependency(Uuid),
+}
+
+impl Target {
+    /// The row's type as the audit trail names it (`objective`, `key_result`).
+    pub fn entity_type(self) -> &'static str {
+        match self {
+            Target::Organization(_) => "organization",
+            Target::Person(_) => "person",
+            Target::Team(_) => "team",
+            Target::Membership(_) => "membership",
+            Target::Cycle(_) => "cycle",
+            Target::Objective(_) => "objective",
+            Target::KeyResult(_) => "key_result",
+            Target::CheckIn(_) => "check_in",
+            Target::Initiative(_) => "initiative",
+            Target::Dependency(_) => "dependency",
+        }
+    }
+
+    /// The row's id.
+    pub fn id(self) -> Uuid {
+        match self {
+            Target::Organization(id)
+            | Target::Person(id)
+            | Target::Team(id)
+            | Target::Membership(id)
+            | Target::Cycle(id)
+            | Target::Objective(id)
+            | Target::KeyResult(id)
+            | Target::CheckIn(id)
+            | Target::Initiative(id)
+            | Target::Dependency(id) => id,
+        }
+    }
+}
 
 /// One change to record.
 #[derive(Debug, Clone)]
-pub struct Change {
-    pub organization_id: Uuid,
-    pub actor_id: Option<Uuid>,
-    pub action: &'static str,
-    pub entity_type: &'static str,
-    pub entity_id: Uuid,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
+pub(crate) struct Change {
+    org: Org,
+    actor_id: Option<Uuid>,
+    target: Target,
+    verb: &'static str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
 }
 
-/// Writes `change` through `db`, which should be the transaction making the change.
-pub async fn record(db: &impl ConnectionTrait, change: Change, at: DateTime<Utc>) -> Result<()> {
-    let row = audit_event::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(change.organization_id),
-        actor_id: Set(change.actor_id),
-        action: Set(change.action.to_owned()),
-        entity_type: Set(change.entity_type.to_owned()),
-        entity_id: Set(change.entity_id),
-        before: Set(change.before),
-        after: Set(change.after),
-        occurred_at: Set(at),
-    };
-    audit_event::Entity::insert(row).exec_without_returning(db).await?;
-    Ok(())
+impl Change {
+    /// `actor` did `verb` to `target`, which looked like `before` and then like `after`.
+    pub(crate) fn by<B: serde::Serialize, A: serde::Serialize>(
+        actor: &crate::Actor,
+        target: Target,
+        verb: &'static str,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Self {
+        let json = |value: Option<serde_json::Value>| value.filter(|v| !v.is_null());
+        Change {
+            org: actor.org(),
+            actor_id: Some(actor.person_id()),
+            target,
+            verb,
+            before: json(before.and_then(|b| serde_json::to_value(b).ok())),
+            after: json(after.and_then(|a| serde_json::to_value(a).ok())),
+        }
+    }
 }
 
-/// Records that `actor` did `action` (e.g. `objective.activate`) to the row `entity`
-/// (its type and id), with the row before and after (as JSON) where there is one.
-pub async fn log<B: serde::Serialize, A: serde::Serialize>(
-    db: &impl ConnectionTrait,
-    actor: &crate::Actor,
-    action: &'static str,
-    (entity_type, entity_id): (&'static str, Uuid),
-    before: Option<&B>,
-    after: Option<&A>,
-    at: DateTime<Utc>,
-) -> Result<()> {
-    let json = |value: Option<serde_json::Value>| value.filter(|v| !v.is_null());
-    let change = Change {
-        organization_id: actor.organization_id,
-        actor_id: Some(actor.person_id),
-        action,
-        entity_type,
-        entity_id,
-        before: json(before.and_then(|b| serde_json::to_value(b).ok())),
-        after: json(after.and_then(|a| serde_json::to_value(a).ok())),
+/// Writes `change` through `db`, the transaction making the change. The action is the
+/// target's type and the verb: `objective.activate`.
+pub(crate) async fn record(db: &impl ConnectionTrait, change: Change, at: DateTime<Utc>) -> Result<()> {
+    let entity_type = change.target.entity_type();
+    let row = audit_event::Model {
+        id: new_id(),
+        organization_id: change.org.id(),
+        actor_id: change.actor_id,
+        action: format!("{entity_type}.{}", change.verb),
+        entity_type: entity_type.to_owned(),
+        entity_id: change.target.id(),
+        before: change.before,
+        after: change.after,
+        occurred_at: at,
     };
-    record(db, change, at).await
+    crate::tenant::insert::<audit_event::Entity>(db, change.org, row).await
 }
 
 /// Which audit events to list; filters combine.
@@ -69,8 +116,8 @@ pub struct AuditFilter {
 }
 
 /// The organization's audit events matching `filter`, oldest first.
-pub fn query(actor: &crate::Actor, filter: &AuditFilter) -> sea_orm::Select<audit_event::Entity> {
-    use sea_orm::{ColumnTrait, QueryFilter};
+pub fn query(actor: &crate::Actor, filter: &AuditFilter) -> Scoped<audit_event::Entity> {
+    use sea_orm::ColumnTrait;
     let mut select = crate::tenant::scoped::<audit_event::Entity>(actor);
     if let Some(id) = filter.entity_id {
         select = select.filter(audit_event::Column::EntityId.eq(id));

@@ -1,11 +1,16 @@
 //! Check-ins: the write path of a reading. Append-only, idempotent with a key, and
 //! serialized per key result so that concurrent readings are all kept in order.
 
+use crate::audit::Target;
 use crate::events::{self, Event};
+use crate::objectives::{guards, progress};
+use crate::rules::{scoring, validate};
 use crate::scope::Scope;
-use crate::{Error, Result, audit, db, guards, new_id, permissions, progress, scoring, tenant, validate};
+use crate::tenant::{self, Owner};
+use crate::unit_of_work::{Work, write};
+use crate::{Error, Result, new_id, permissions};
 use entity::{Confidence, KeyResultKind, check_in, key_result, objective};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait};
 use uuid::Uuid;
 
 /// Longest idempotency key.
@@ -37,11 +42,8 @@ pub struct Recorded {
 /// Records a reading on a key result: updates its current value, progress and
 /// confidence, and the stored progress of its objective and every ancestor it rolls up
 /// into, with an audit event, in one transaction.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), key_result.id = %input.key_result_id))]
 pub async fn record(s: Scope<'_>, input: NewCheckIn) -> Result<Recorded> {
-    db::retry(|| record_once(s, &input)).await
-}
-
-async fn record_once(s: Scope<'_>, input: &NewCheckIn) -> Result<Recorded> {
     permissions::require_writer(s.actor)?;
     let value = validate::number("value", input.value)?;
     let note = validate::text("note", input.note.as_deref())?;
@@ -51,42 +53,44 @@ async fn record_once(s: Scope<'_>, input: &NewCheckIn) -> Result<Recorded> {
         }
         validate::limit("idempotencyKey", key, MAX_IDEMPOTENCY_KEY)?;
     }
-    let txn = db::begin_write(s.db).await?;
+    write(s, |w| Box::pin(insert(w, &input, value, note.clone()))).await
+}
+
+async fn insert(w: &mut Work<'_>, input: &NewCheckIn, value: f64, note: Option<String>) -> Result<Recorded> {
     // The lock serializes check-ins on one key result, so `current` ends as the later one.
-    let kr = tenant::lock::<key_result::Entity>(&txn, s.actor, input.key_result_id).await?;
-    let objective = tenant::get::<objective::Entity>(&txn, s.actor, kr.objective_id).await?;
-    permissions::require_member(&txn, s.actor, objective.team_id, "check in on its key results").await?;
+    let kr = tenant::lock::<key_result::Entity>(w.db(), w.org(), input.key_result_id).await?;
+    let objective = tenant::get::<objective::Entity>(w.db(), w.org(), kr.objective_id).await?;
+    permissions::require_member(w.db(), w.actor(), objective.team_id, "check in on its key results").await?;
     // A retry answers with the first result even if the cycle closed in between.
-    if let Some(first) = replay(&txn, s, &kr, input).await? {
+    if let Some(first) = replay(w, &kr, input).await? {
         return Ok(first);
     }
     if kr.archived_at.is_some() {
         return Err(Error::Conflict(format!("key result {:?} is archived and takes no check-ins", kr.title)));
     }
-    let cycle = guards::writable(&txn, s.actor, &objective).await?;
+    let cycle = guards::writable(w.db(), w.org(), &objective).await?;
     if kr.kind == KeyResultKind::Milestone && value != 0.0 && value != 1.0 {
         return Err(Error::NotMeasurable("a milestone is done (1) or not (0): check in 0 or 1".into()));
     }
-    let now = s.clock.now();
+    let now = w.now();
     let row = check_in::Model {
         id: new_id(),
-        organization_id: s.actor.organization_id,
+        organization_id: w.org().id(),
         key_result_id: kr.id,
         value,
         confidence: input.confidence,
         note,
-        author_id: s.actor.person_id,
+        author_id: w.actor().person_id(),
         idempotency_key: input.idempotency_key.clone(),
         recorded_at: now,
     };
-    check_in::Entity::insert(check_in::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
-    let key_result = apply(&txn, kr, &row).await?;
-    audit::log(&txn, s.actor, "check_in.record", ("check_in", row.id), None::<&()>, Some(&row), now).await?;
+    tenant::insert::<check_in::Entity>(w.db(), w.org(), row.clone()).await?;
+    let key_result = apply(w.db(), w.org(), kr, &row).await?;
+    w.audit(Target::CheckIn(row.id), "record", None::<&()>, Some(&row)).await?;
     // Last: from here the chain's rows stay locked until commit.
-    let rollup = progress::refresh(&txn, s.actor.organization_id, objective.id, now).await?;
-    let mut outbox = s.bus.outbox();
-    outbox.push(Event::CheckInRecorded {
-        organization_id: s.actor.organization_id,
+    let rollup = progress::refresh(w.db(), w.org(), objective.id, now).await?;
+    w.announce(Event::CheckInRecorded {
+        organization_id: row.organization_id,
         team_id: objective.team_id,
         key_result_id: key_result.id,
         check_in_id: row.id,
@@ -94,29 +98,20 @@ async fn record_once(s: Scope<'_>, input: &NewCheckIn) -> Result<Recorded> {
         confidence: row.confidence,
         at: now,
     });
-    if let Some(event) = events::rollup_changed(&txn, s.actor, &key_result, &rollup, &cycle, now).await? {
-        outbox.push(event);
-    }
-    outbox.send_in(&txn).await?;
-    txn.commit().await?;
-    outbox.committed();
+    let progress = events::rollup_changed(w.db(), w.actor(), &key_result, &rollup, &cycle, now).await?;
+    w.announce_all(progress);
     Ok(Recorded { check_in: row, key_result, objectives: rollup.chain, replayed: false })
 }
 
 /// The first result of a retried request: the caller's own check-in on this key result
 /// with the same key.
-async fn replay(
-    db: &impl ConnectionTrait,
-    s: Scope<'_>,
-    kr: &key_result::Model,
-    input: &NewCheckIn,
-) -> Result<Option<Recorded>> {
+async fn replay(w: &Work<'_>, kr: &key_result::Model, input: &NewCheckIn) -> Result<Option<Recorded>> {
     let Some(key) = &input.idempotency_key else { return Ok(None) };
-    let first = check_in::Entity::find()
+    let first = tenant::scoped::<check_in::Entity>(w.org())
         .filter(check_in::Column::KeyResultId.eq(kr.id))
-        .filter(check_in::Column::AuthorId.eq(s.actor.person_id))
+        .filter(check_in::Column::AuthorId.eq(w.actor().person_id()))
         .filter(check_in::Column::IdempotencyKey.eq(key))
-        .one(db)
+        .one(w.db())
         .await?;
     let Some(first) = first else { return Ok(None) };
     let note = input.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
@@ -129,8 +124,9 @@ async fn replay(
 }
 
 /// Moves the key result to the reading.
-pub(crate) async fn apply(
+async fn apply(
     db: &impl ConnectionTrait,
+    owner: impl Owner,
     kr: key_result::Model,
     reading: &check_in::Model,
 ) -> Result<key_result::Model> {
@@ -148,5 +144,5 @@ pub(crate) async fn apply(
     row.check_in_count = Set(count);
     row.last_check_in_at = Set(Some(reading.recorded_at));
     row.updated_at = Set(reading.recorded_at);
-    Ok(row.update(db).await?)
+    tenant::update::<key_result::Entity>(db, owner, row).await
 }

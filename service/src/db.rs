@@ -111,7 +111,8 @@ fn write_turns(db: &DatabaseConnection) -> Arc<Semaphore> {
 }
 
 /// A write transaction (with the writer's turn on SQLite): use it as a connection, then
-/// commit it; dropped uncommitted, it rolls back.
+/// commit it; dropped uncommitted, it rolls back. Writes open it through
+/// [`crate::unit_of_work::write`].
 pub struct Write {
     txn: DatabaseTransaction,
     _turn: Option<OwnedSemaphorePermit>,
@@ -142,32 +143,6 @@ impl ConnectionTrait for Write {
     }
     fn support_returning(&self) -> bool {
         self.txn.support_returning()
-    }
-}
-
-/// Whether the database aborted a transaction to break a deadlock or a serialization
-/// conflict: running it again will see the other writer's committed change.
-pub fn is_transient(error: &DbErr) -> bool {
-    let text = error.to_string();
-    text.contains("deadlock detected") || text.contains("could not serialize") || text.contains("40P01")
-}
-
-/// Runs a whole write transaction again (up to three times) when the database aborted it
-/// as a deadlock victim.
-pub async fn retry<T, F, Fut>(mut write: F) -> crate::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = crate::Result<T>>,
-{
-    let mut attempt = 0;
-    loop {
-        match write().await {
-            Err(crate::Error::Database(error)) if attempt < 3 && is_transient(&error) => {
-                attempt += 1;
-                tracing::warn!(error = %error, attempt, "write aborted by the database; retrying");
-            }
-            result => return result,
-        }
     }
 }
 

@@ -27,7 +27,7 @@ pub struct Figures {
     pub team_id: Uuid,
     pub progress: f64,
     pub expected_progress: f64,
-    pub status: crate::scoring::Status,
+    pub status: crate::rules::scoring::Status,
 }
 
 /// Something changed that displays show.
@@ -63,11 +63,48 @@ pub enum Event {
         cycle_id: Uuid,
         team_id: Uuid,
         objective_id: Uuid,
-        /// `created`, `updated`, `aligned`, `activated`, `closed`, `carried_over` or `archived`.
+        /// `created`, `updated`, `aligned`, `activated`, `closed`, `carried_over`, `archived`,
+        /// `cycle_closed` or `cycle_reopened`.
         change: String,
+    },
+    /// A team, membership, cycle, policy, initiative or dependency changed.
+    Changed {
+        organization_id: Uuid,
+        kind: ChangeKind,
+        /// The changed row (the organization's own id for a policy change).
+        id: Uuid,
+        /// What happened: `created`, `updated`, `archived`, `deleted`, `activated`,
+        /// `closed`, `reopened` or `resolved`.
+        change: String,
+        /// The teams the change concerns (both ends of a dependency; none for cycles and
+        /// the policy, which concern everyone).
+        team_ids: Vec<Uuid>,
     },
     /// Events may have been missed (a slow subscriber, a lost listener): refetch.
     Resync { organization_id: Option<Uuid> },
+}
+
+/// What kind of row an [`Event::Changed`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Team,
+    Membership,
+    Cycle,
+    Policy,
+    Initiative,
+    Dependency,
+}
+
+/// `row` of `kind` in `organization_id` went through `change`, concerning `team_ids`.
+pub fn changed(
+    organization_id: Uuid,
+    kind: ChangeKind,
+    id: Uuid,
+    change: &str,
+    team_ids: impl IntoIterator<Item = Uuid>,
+) -> Event {
+    Event::Changed { organization_id, kind, id, change: change.to_owned(), team_ids: team_ids.into_iter().collect() }
 }
 
 impl Event {
@@ -76,7 +113,8 @@ impl Event {
         match self {
             Event::ProgressChanged { organization_id, .. }
             | Event::CheckInRecorded { organization_id, .. }
-            | Event::ObjectiveChanged { organization_id, .. } => Some(*organization_id),
+            | Event::ObjectiveChanged { organization_id, .. }
+            | Event::Changed { organization_id, .. } => Some(*organization_id),
             Event::Resync { organization_id } => *organization_id,
         }
     }
@@ -114,14 +152,14 @@ impl Bus {
     }
 
     /// An empty outbox for one write.
-    pub fn outbox(&self) -> Outbox {
+    pub(crate) fn outbox(&self) -> Outbox {
         Outbox { bus: self.clone(), events: Vec::new() }
     }
 }
 
 /// Events of one write transaction.
 #[derive(Debug)]
-pub struct Outbox {
+pub(crate) struct Outbox {
     bus: Bus,
     events: Vec<Event>,
 }
@@ -132,20 +170,25 @@ impl Outbox {
         self.events.push(event);
     }
 
-    /// On PostgreSQL, sends the events inside the transaction (delivered on commit only).
+    /// On PostgreSQL, sends the events inside the transaction (delivered on commit only),
+    /// all of them in one statement.
     pub async fn send_in(&self, txn: &impl ConnectionTrait) -> Result<()> {
-        if !self.bus.postgres {
+        if !self.bus.postgres || self.events.is_empty() {
             return Ok(());
         }
+        let mut payloads = Vec::with_capacity(self.events.len());
         for event in &self.events {
             let payload = serde_json::to_string(event).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-            let statement = Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [CHANNEL.into(), payload.into()],
-            );
-            txn.execute_raw(statement).await?;
+            payloads.push(sea_orm::Value::from(payload));
         }
+        let payloads = sea_orm::Value::Array(sea_orm::sea_query::ArrayType::String, Some(Box::new(payloads)));
+        let statement = Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_notify($1, payload) FROM unnest($2::text[]) WITH ORDINALITY AS e(payload, position) \
+             ORDER BY position",
+            [CHANNEL.into(), payloads],
+        );
+        txn.execute_raw(statement).await?;
         Ok(())
     }
 
@@ -217,7 +260,7 @@ pub async fn figures(
 
 fn figures_of(
     chain: &[entity::objective::Model],
-    statuses: &std::collections::HashMap<Uuid, (f64, crate::scoring::Status)>,
+    statuses: &std::collections::HashMap<Uuid, (f64, crate::rules::scoring::Status)>,
 ) -> Vec<Figures> {
     chain
         .iter()
@@ -247,7 +290,7 @@ pub async fn rollup_changed(
     db: &impl ConnectionTrait,
     actor: &crate::Actor,
     kr: &entity::key_result::Model,
-    rollup: &crate::progress::Rollup,
+    rollup: &crate::objectives::progress::Rollup,
     cycle: &entity::cycle::Model,
     now: DateTime<Utc>,
 ) -> Result<Option<Event>> {
@@ -269,7 +312,7 @@ fn progress_event(
 ) -> Option<Event> {
     let objective = chain.first()?;
     Some(Event::ProgressChanged {
-        organization_id: actor.organization_id,
+        organization_id: actor.organization_id(),
         cycle_id: objective.cycle_id,
         team_id: objective.team_id,
         key_result_id: kr.id,
@@ -290,15 +333,4 @@ pub fn objective_changed(objective: &entity::objective::Model, change: &str) -> 
         objective_id: objective.id,
         change: change.to_owned(),
     }
-}
-
-/// Announces one change of `objective` from inside the writing transaction; call
-/// [`Outbox::committed`] on the result after commit.
-pub async fn announce(bus: &Bus, txn: &impl ConnectionTrait, events: Vec<Event>) -> Result<Outbox> {
-    let mut outbox = bus.outbox();
-    for event in events {
-        outbox.push(event);
-    }
-    outbox.send_in(txn).await?;
-    Ok(outbox)
 }

@@ -10,10 +10,8 @@ pub mod check_ins;
 pub mod clock;
 pub mod cycles;
 pub mod db;
-pub mod demo;
 pub mod error;
 pub mod events;
-pub mod generate;
 pub mod key_results;
 pub mod objectives;
 pub mod organizations;
@@ -27,21 +25,14 @@ pub mod scope;
 pub mod search;
 pub mod teams;
 pub mod tenant;
-
-pub use cycles::write as cycle_writes;
-pub use key_results::write as key_result_writes;
-pub use objectives::write as objective_writes;
-pub use objectives::{alignment, focus, guards, life as objective_life, progress};
-pub use planning::{dependencies, initiatives};
-pub use read_models::tree;
-pub use rules::{measurability, scoring, validate};
-pub use teams::write as team_writes;
+pub mod unit_of_work;
 
 pub use actor::{Actor, Identity, OrgRole};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{Error, Result};
 pub use scope::Scope;
 pub use sea_orm::DatabaseConnection;
+pub use tenant::Org;
 pub use uuid::Uuid;
 
 /// A new time-ordered primary key.

@@ -9,9 +9,9 @@ pub mod write;
 
 use crate::Actor;
 use crate::search::contains;
-use crate::tenant::scoped;
+use crate::tenant::{Scoped, scoped};
 use entity::{ObjectiveState, objective};
-use sea_orm::{ColumnTrait, Condition, QueryFilter, Select};
+use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
 /// Which objectives a list shows; filters combine.
@@ -29,7 +29,7 @@ pub struct ObjectiveFilter {
 }
 
 /// The objectives matching `filter`, oldest first.
-pub fn query(actor: &Actor, filter: &ObjectiveFilter) -> Select<objective::Entity> {
+pub fn query(actor: &Actor, filter: &ObjectiveFilter) -> Scoped<objective::Entity> {
     let mut select = scoped::<objective::Entity>(actor);
     if let Some(cycle_id) = filter.cycle_id {
         select = select.filter(objective::Column::CycleId.eq(cycle_id));
@@ -56,25 +56,6 @@ pub fn query(actor: &Actor, filter: &ObjectiveFilter) -> Select<objective::Entit
     select
 }
 
-/// The live key results of each objective in `ids`, in one statement.
-pub async fn live_key_results(
-    db: &impl sea_orm::ConnectionTrait,
-    actor: &Actor,
-    ids: &[Uuid],
-) -> crate::Result<std::collections::HashMap<Uuid, Vec<entity::key_result::Model>>> {
-    use entity::key_result;
-    let live = Some(key_result::Column::ArchivedAt.is_null());
-    crate::tenant::children::<key_result::Entity>(
-        db,
-        actor,
-        key_result::Column::ObjectiveId,
-        ids,
-        |k| Some(k.objective_id),
-        live,
-    )
-    .await
-}
-
 /// Each objective's expected progress and status at `now`. Status depends on the clock,
 /// so it is computed, not stored: two batched reads (cycles, key results) whatever the
 /// number of objectives.
@@ -83,11 +64,11 @@ pub async fn statuses(
     actor: &Actor,
     objectives: &[objective::Model],
     now: chrono::DateTime<chrono::Utc>,
-) -> crate::Result<std::collections::HashMap<Uuid, (f64, crate::scoring::Status)>> {
+) -> crate::Result<std::collections::HashMap<Uuid, (f64, crate::rules::scoring::Status)>> {
     let cycle_ids: Vec<Uuid> = objectives.iter().map(|o| o.cycle_id).collect();
     let cycles = crate::tenant::by_ids::<entity::cycle::Entity>(db, actor, &cycle_ids).await?;
     let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
-    let key_results = live_key_results(db, actor, &ids).await?;
+    let key_results = crate::key_results::live(db, actor, &ids).await?;
     Ok(statuses_from(objectives, &cycles, &key_results, now))
 }
 
@@ -97,8 +78,8 @@ pub fn statuses_from(
     cycles: &std::collections::HashMap<Uuid, entity::cycle::Model>,
     key_results: &std::collections::HashMap<Uuid, Vec<entity::key_result::Model>>,
     now: chrono::DateTime<chrono::Utc>,
-) -> std::collections::HashMap<Uuid, (f64, crate::scoring::Status)> {
-    use crate::scoring;
+) -> std::collections::HashMap<Uuid, (f64, crate::rules::scoring::Status)> {
+    use crate::rules::scoring;
     objectives
         .iter()
         .map(|o| {
@@ -116,7 +97,7 @@ pub async fn with_status(
     db: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
     filter: &ObjectiveFilter,
-    status: crate::scoring::Status,
+    status: crate::rules::scoring::Status,
     now: chrono::DateTime<chrono::Utc>,
 ) -> crate::Result<Vec<objective::Model>> {
     let objectives = query(actor, filter).all(db).await?;
@@ -148,4 +129,12 @@ pub(crate) fn test_row(id: Uuid, parent: Option<Uuid>) -> objective::Model {
         created_at: now,
         updated_at: now,
     }
+}
+
+/// One end of a link that may point at an objective or at one of its key results: an
+/// alignment's parent, a dependency's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectiveOrKeyResult {
+    Objective(Uuid),
+    KeyResult(Uuid),
 }

@@ -1,15 +1,54 @@
-//! The actor's organization and its policy.
+//! Organizations: provisioning a tenant, and its focus policy.
 
-use crate::{Actor, Error, Result};
-use entity::organization;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use crate::audit::Target;
+use crate::events::{self, ChangeKind};
+use crate::rules::validate;
+use crate::unit_of_work::{Work, write};
+use crate::{Actor, Clock, Error, Result, Scope, new_id, permissions, tenant};
+use entity::{FocusPolicyMode, organization};
+use sea_orm::{ActiveValue::Set, ConnectionTrait};
 
 /// The organization the actor belongs to.
 pub async fn current(db: &impl ConnectionTrait, actor: &Actor) -> Result<organization::Model> {
-    organization::Entity::find_by_id(actor.organization_id)
-        .one(db)
+    tenant::organization(db, actor).await
+}
+
+/// The organization a token's `org` claim names, if it exists. Organizations are the
+/// tenants themselves: this lookup comes before there is an actor to scope it by.
+pub async fn by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<organization::Model>> {
+    tenant::organization_by_slug(db, slug).await
+}
+
+/// Creates the organization `slug` (default policy) unless it exists, and returns it. It
+/// runs before anyone can act in it, so it is not a unit of work: one statement that two
+/// racing first requests can both run, the loser's doing nothing.
+pub async fn provision(
+    db: &impl ConnectionTrait,
+    clock: &dyn Clock,
+    slug: &str,
+    name: &str,
+    timezone: &str,
+) -> Result<organization::Model> {
+    if slug.is_empty() || slug.len() > 64 {
+        return Err(Error::Unauthenticated("the org claim must be 1 to 64 characters".into()));
+    }
+    let name = validate::title("name", name)?;
+    let now = clock.now();
+    let row = organization::ActiveModel {
+        id: Set(new_id()),
+        name: Set(name),
+        slug: Set(slug.to_owned()),
+        timezone: Set(timezone.to_owned()),
+        max_objectives_per_team: Set(5),
+        max_key_results_per_objective: Set(5),
+        focus_policy_mode: Set(FocusPolicyMode::Enforce),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    tenant::create_organization(db, row).await?;
+    by_slug(db, slug)
         .await?
-        .ok_or_else(|| Error::not_found("organization", actor.organization_id))
+        .ok_or_else(|| Error::Unauthenticated(format!("organization {slug:?} could not be created")))
 }
 
 /// Changes to the focus policy; `None` leaves a setting as it is.
@@ -17,16 +56,16 @@ pub async fn current(db: &impl ConnectionTrait, actor: &Actor) -> Result<organiz
 pub struct PolicyPatch {
     pub max_objectives_per_team: Option<i32>,
     pub max_key_results_per_objective: Option<i32>,
-    pub mode: Option<entity::FocusPolicyMode>,
+    pub mode: Option<FocusPolicyMode>,
 }
 
 /// The most a focus limit may be set to; above it, focus is lost.
 pub const MAX_LIMIT: i32 = 20;
 
 /// Changes the organization's focus policy (admins only).
-pub async fn update_policy(s: crate::Scope<'_>, patch: PolicyPatch) -> Result<organization::Model> {
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
-    crate::permissions::require_admin(s.actor, "change the policy")?;
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id()))]
+pub async fn update_policy(s: Scope<'_>, patch: PolicyPatch) -> Result<organization::Model> {
+    permissions::require_admin(s.actor, "change the policy")?;
     for (field, value) in [
         ("maxObjectivesPerTeam", patch.max_objectives_per_team),
         ("maxKeyResultsPerObjective", patch.max_key_results_per_objective),
@@ -35,9 +74,11 @@ pub async fn update_policy(s: crate::Scope<'_>, patch: PolicyPatch) -> Result<or
             return Err(Error::BadUserInput(format!("`{field}` must be between 1 and {MAX_LIMIT}, not {value}")));
         }
     }
-    let txn = crate::db::begin_write(s.db).await?;
-    let current = current(&txn, s.actor).await?;
-    let now = s.clock.now();
+    write(s, |w| Box::pin(store_policy(w, &patch))).await
+}
+
+async fn store_policy(w: &mut Work<'_>, patch: &PolicyPatch) -> Result<organization::Model> {
+    let current = tenant::organization(w.db(), w.org()).await?;
     let before = current.clone();
     let mut row: organization::ActiveModel = current.into();
     if let Some(value) = patch.max_objectives_per_team {
@@ -49,18 +90,9 @@ pub async fn update_policy(s: crate::Scope<'_>, patch: PolicyPatch) -> Result<or
     if let Some(mode) = patch.mode {
         row.focus_policy_mode = Set(mode);
     }
-    row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    crate::audit::log(
-        &txn,
-        s.actor,
-        "organization.update_policy",
-        ("organization", updated.id),
-        Some(&before),
-        Some(&updated),
-        now,
-    )
-    .await?;
-    txn.commit().await?;
+    row.updated_at = Set(w.now());
+    let updated = tenant::update_organization(w.db(), w.org(), row).await?;
+    w.audit(Target::Organization(updated.id), "update_policy", Some(&before), Some(&updated)).await?;
+    w.announce(events::changed(updated.id, ChangeKind::Policy, updated.id, "updated", []));
     Ok(updated)
 }

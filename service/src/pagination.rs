@@ -3,11 +3,9 @@
 //! Ids are UUIDv7, so ordering by id is ordering by creation; a cursor is the id of the
 //! row it points at, and a page is `id > after` (or `id < before`), never an offset.
 
-use crate::{Error, Result, tenant::Tenant};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    Select,
-};
+use crate::tenant::{Scoped, Tenant};
+use crate::{Error, Result};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
 /// The largest page a client may ask for.
@@ -53,14 +51,14 @@ impl PageRequest {
     }
 }
 
-/// Runs `select` (already filtered to the tenant) one page at a time.
+/// Runs a scoped query one page at a time.
 pub async fn paginate<E: Tenant>(
     db: &impl ConnectionTrait,
-    select: Select<E>,
+    select: Scoped<E>,
     request: PageRequest,
 ) -> Result<Page<E::Model>> {
     let size = request.size()?;
-    let mut query = select;
+    let mut query = select.into_select();
     if let Some(after) = request.after {
         query = query.filter(E::ID.gt(after));
     }
@@ -86,8 +84,8 @@ pub async fn paginate<E: Tenant>(
 }
 
 /// Counts what `select` matches, for `totalCount`.
-pub async fn count<E: Tenant>(db: &DatabaseConnection, select: Select<E>) -> Result<u64> {
-    Ok(select.count(db).await?)
+pub async fn count<E: Tenant>(db: &DatabaseConnection, select: Scoped<E>) -> Result<u64> {
+    select.count(db).await
 }
 
 /// Pages through rows already in memory (a nested list loaded in one batch for many

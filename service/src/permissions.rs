@@ -5,12 +5,12 @@
 
 use crate::{Actor, Error, OrgRole, Result};
 use entity::{TeamRole, membership};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait};
 use uuid::Uuid;
 
 /// Refuses viewers: every change needs at least a member.
 pub fn require_writer(actor: &Actor) -> Result<()> {
-    if actor.role == OrgRole::Viewer {
+    if actor.role() == OrgRole::Viewer {
         return Err(Error::Forbidden(
             "viewers can read but not change anything: ask an admin for a member role".into(),
         ));
@@ -20,7 +20,7 @@ pub fn require_writer(actor: &Actor) -> Result<()> {
 
 /// Refuses anyone but an organization admin.
 pub fn require_admin(actor: &Actor, what: &str) -> Result<()> {
-    if actor.role != OrgRole::Admin {
+    if actor.role() != OrgRole::Admin {
         return Err(Error::Forbidden(format!("only organization admins can {what}")));
     }
     Ok(())
@@ -28,10 +28,9 @@ pub fn require_admin(actor: &Actor, what: &str) -> Result<()> {
 
 /// The actor's role in `team_id`, if they belong to it.
 pub async fn team_role(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid) -> Result<Option<TeamRole>> {
-    let found = membership::Entity::find()
-        .filter(membership::Column::OrganizationId.eq(actor.organization_id))
+    let found = crate::tenant::scoped::<membership::Entity>(actor)
         .filter(membership::Column::TeamId.eq(team_id))
-        .filter(membership::Column::PersonId.eq(actor.person_id))
+        .filter(membership::Column::PersonId.eq(actor.person_id()))
         .one(db)
         .await?;
     Ok(found.map(|m| m.role))
@@ -40,7 +39,7 @@ pub async fn team_role(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid) 
 /// Admins, and leads of `team_id`, may manage its objectives and key results.
 pub async fn require_lead(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid, what: &str) -> Result<()> {
     require_writer(actor)?;
-    if actor.role == OrgRole::Admin || team_role(db, actor, team_id).await? == Some(TeamRole::Lead) {
+    if actor.role() == OrgRole::Admin || team_role(db, actor, team_id).await? == Some(TeamRole::Lead) {
         return Ok(());
     }
     Err(Error::Forbidden(format!("only the team's leads and organization admins can {what}")))
@@ -49,7 +48,7 @@ pub async fn require_lead(db: &impl ConnectionTrait, actor: &Actor, team_id: Uui
 /// Admins, and members (or leads) of `team_id`, may check in on its key results.
 pub async fn require_member(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid, what: &str) -> Result<()> {
     require_writer(actor)?;
-    if actor.role == OrgRole::Admin || team_role(db, actor, team_id).await?.is_some() {
+    if actor.role() == OrgRole::Admin || team_role(db, actor, team_id).await?.is_some() {
         return Ok(());
     }
     Err(Error::Forbidden(format!("only members of the owning team can {what}")))

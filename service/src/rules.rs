@@ -2,5 +2,6 @@
 //! input validation.
 
 pub mod measurability;
+pub mod rollup;
 pub mod scoring;
 pub mod validate;

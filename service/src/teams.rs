@@ -4,9 +4,9 @@ pub mod write;
 
 use crate::Actor;
 use crate::search::contains;
-use crate::tenant::scoped;
+use crate::tenant::{Scoped, scoped};
 use entity::team;
-use sea_orm::{ColumnTrait, QueryFilter, Select};
+use sea_orm::ColumnTrait;
 use uuid::Uuid;
 
 /// Which teams a list shows.
@@ -23,7 +23,7 @@ pub struct TeamFilter {
 }
 
 /// The teams matching `filter`, oldest first.
-pub fn query(actor: &Actor, filter: &TeamFilter) -> Select<team::Entity> {
+pub fn query(actor: &Actor, filter: &TeamFilter) -> Scoped<team::Entity> {
     let mut select = scoped::<team::Entity>(actor);
     if let Some(parent_id) = filter.parent_id {
         select = select.filter(team::Column::ParentId.eq(parent_id));

@@ -6,9 +6,8 @@
 //!
 //! Usage: `data_layer DATABASE_URL ORGANIZATION_SLUG CYCLE_UUID CONNECTIONS SECONDS`
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use service::tree::{Parts, alignment_tree};
-use service::{Actor, OrgRole};
+use service::read_models::tree::{Parts, alignment_tree};
+use service::{Actor, Identity, OrgRole, SystemClock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -34,12 +33,10 @@ async fn main() -> anyhow::Result<()> {
     };
     let (cycle, connections, seconds): (Uuid, usize, u64) = (cycle.parse()?, connections.parse()?, seconds.parse()?);
     let db = service::db::connect(url).await?;
-    let organization = entity::organization::Entity::find()
-        .filter(entity::organization::Column::Slug.eq(slug.as_str()))
-        .one(&db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no organization {slug:?}"))?;
-    let actor = Actor { organization_id: organization.id, person_id: Uuid::nil(), role: OrgRole::Admin };
+    // The generator's admin, as a token for it would identify them.
+    let identity =
+        Identity { org_slug: slug.clone(), subject: "admin".into(), role: OrgRole::Admin, email: None, name: None };
+    let actor = service::actor::identify(&db, &SystemClock, &identity).await?;
     anyhow::ensure!(one(&db, &actor, cycle).await? > 0, "the tree has no check-ins");
     let until = Instant::now() + Duration::from_secs(seconds);
     let workers = (0..connections).map(|_| {

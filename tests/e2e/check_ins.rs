@@ -165,11 +165,12 @@ async fn the_audit_trail_filters_by_actor_and_time_and_the_viewer_sees_their_tea
         app.data(&sid, CHECK_IN, json!({ "input": { "keyResultId": ids.lead_time, "value": value } })).await;
     }
     let query = "query($f: AuditEventFilter) { auditEvents(filter: $f) { totalCount edges { node { action actor { subject } } } } }";
-    let by_sid = app.data(&app.demo_admin(), query, json!({ "f": { "actorId": sid_id } })).await;
+    let by_sid =
+        app.data(&app.demo_admin(), query, json!({ "f": { "actorId": sid_id, "since": started.to_rfc3339() } })).await;
     assert_eq!(by_sid["auditEvents"]["totalCount"], 2);
     assert!(by_sid["auditEvents"]["edges"].as_array().unwrap().iter().all(|e| e["node"]["actor"]["subject"] == "sid"));
     let since = app.data(&app.demo_admin(), query, json!({ "f": { "since": started.to_rfc3339() } })).await;
     assert_eq!(since["auditEvents"]["totalCount"], 2, "the demo seed happened before");
     let until = app.data(&app.demo_admin(), query, json!({ "f": { "until": started.to_rfc3339() } })).await;
-    assert_eq!(until["auditEvents"]["edges"][0]["node"]["action"], "organization.seed_demo");
+    assert_eq!(until["auditEvents"]["edges"][0]["node"]["action"], "team.create", "the seed wrote through the service");
 }

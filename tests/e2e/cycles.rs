@@ -135,7 +135,11 @@ async fn admins_rename_and_re_date_a_cycle() {
     assert_eq!(payload["cycle"]["startsOn"], year["startsOn"], "an omitted date stays");
     assert_eq!(payload["cycle"]["endsOn"], format!("{y}-12-30"));
     assert_eq!(payload["cycle"]["state"], "ACTIVE");
-    assert_eq!(actions(&app, &year["id"]).await, ["cycle.update"]);
+    assert_eq!(
+        actions(&app, &year["id"]).await,
+        ["cycle.create", "cycle.activate", "cycle.update"],
+        "the seed made it"
+    );
 }
 
 #[tokio::test]
@@ -178,7 +182,7 @@ async fn closing_a_cycle_freezes_final_scores_and_then_nothing_in_it_changes() {
     assert_eq!(data["closeCycle"]["clientMutationId"], "end");
     assert_eq!(data["closeCycle"]["cycle"]["state"], "CLOSED");
     assert!(data["closeCycle"]["cycle"]["closedAt"].is_string());
-    assert_eq!(actions(&app, &quarter["id"]).await, ["cycle.close"]);
+    assert_eq!(actions(&app, &quarter["id"]).await, ["cycle.create", "cycle.activate", "cycle.close"]);
 
     let after = objectives_of(&app, &quarter["id"]).await;
     for (then, now) in before.iter().zip(&after) {
@@ -220,14 +224,14 @@ async fn only_admins_reopen_a_closed_cycle_and_check_ins_work_again() {
             app.graphql(&member, &transition("reopenCycle"), json!({ "input": { "id": quarter["id"] } })).await;
         assert_eq!(error_code(&body), "FORBIDDEN", "{lead}: {body}");
     }
-    assert_eq!(actions(&app, &quarter["id"]).await, ["cycle.close"]);
+    assert_eq!(actions(&app, &quarter["id"]).await, ["cycle.create", "cycle.activate", "cycle.close"]);
 
     let input = json!({ "id": quarter["id"], "clientMutationId": "again" });
     let data = app.data(&token, &transition("reopenCycle"), json!({ "input": input })).await;
     assert_eq!(data["reopenCycle"]["clientMutationId"], "again");
     assert_eq!(data["reopenCycle"]["cycle"]["state"], "ACTIVE");
     assert!(data["reopenCycle"]["cycle"]["closedAt"].is_null());
-    assert_eq!(actions(&app, &quarter["id"]).await, ["cycle.close", "cycle.reopen"]);
+    assert_eq!(actions(&app, &quarter["id"]).await, ["cycle.create", "cycle.activate", "cycle.close", "cycle.reopen"]);
     let query =
         "query($id: ID) { auditEvents(filter: { entityId: $id }) { edges { node { action actor { subject } } } } }";
     let audit = app.data(&token, query, json!({ "id": quarter["id"] })).await;

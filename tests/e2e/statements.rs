@@ -1,8 +1,8 @@
 //! Reads cost a fixed number of SQL statements, whatever the size of what they read.
 
+use seed::generate::{Generated, Scale};
 use serde_json::{Value, json};
 use service::OrgRole;
-use service::generate::{Generated, Scale};
 use trellis_tests::{TestApp, token};
 
 const NESTED: &str = "{ objectives(first: 100) { edges { node { title
@@ -31,7 +31,7 @@ async fn statements(app: &TestApp, token: &str, query: &str, variables: Value) -
 
 async fn generated(slug: &str, scale: Scale) -> (TestApp, Generated, String) {
     let app = TestApp::spawn().await;
-    let generated = service::generate::organization(&app.db, slug, scale, chrono::Utc::now()).await.unwrap();
+    let generated = seed::generate::organization(&app.db, slug, scale, chrono::Utc::now()).await.unwrap();
     let admin = token(slug, "admin", OrgRole::Admin, std::time::Duration::from_secs(600));
     (app, generated, admin)
 }

@@ -5,8 +5,9 @@ use crate::support::{
     COMPANY_OBJECTIVE, MARKETING_OBJECTIVE, PRODUCT_OBJECTIVE, SALES_OBJECTIVE, World, assert_close, day, measure,
 };
 use entity::{AlignmentKind, KeyResultKind, key_result, objective};
-use service::alignment::{Parent, align};
-use service::objective_writes::{NewObjective, create};
+use service::objectives::ObjectiveOrKeyResult as Parent;
+use service::objectives::alignment::align;
+use service::objectives::write::{NewObjective, create};
 use service::{Actor, OrgRole};
 
 /// A ← B ← C across three teams, each with one key result; returns them with their key results.

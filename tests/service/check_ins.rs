@@ -24,7 +24,7 @@ async fn a_member_records_a_check_in_and_it_rolls_up_to_the_company_objective() 
     let recorded = record(w.scope(&sid), input).await.unwrap();
 
     assert!(!recorded.replayed);
-    assert_eq!(recorded.check_in.author_id, sid.person_id);
+    assert_eq!(recorded.check_in.author_id, sid.person_id());
     let kr = w.key_result_by_id(conversion.id).await;
     assert_eq!(kr, recorded.key_result);
     assert_close(kr.current_value, 45.0);
@@ -157,7 +157,7 @@ async fn an_admin_may_check_in_on_any_team() {
     let conversion = w.key_result(CONVERSION).await;
 
     let recorded = record(w.scope(&dana), reading(conversion.id, 45.0)).await.unwrap();
-    assert_eq!(recorded.check_in.author_id, dana.person_id);
+    assert_eq!(recorded.check_in.author_id, dana.person_id());
 }
 
 #[tokio::test]

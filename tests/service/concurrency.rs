@@ -6,9 +6,10 @@ use crate::support::{CONVERSION, SALES_OBJECTIVE, World, measure, reading};
 use entity::{AlignmentKind, FocusPolicyMode, KeyResultKind, ObjectiveState, TeamRole, objective};
 use futures::future::join_all;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-use service::alignment::{Parent, align};
 use service::check_ins::{NewCheckIn, record};
-use service::objective_life::activate;
+use service::objectives::ObjectiveOrKeyResult as Parent;
+use service::objectives::alignment::align;
+use service::objectives::life::activate;
 use service::{Actor, OrgRole, Scope, Uuid};
 use std::time::Duration;
 
@@ -104,7 +105,7 @@ async fn active_in_sales(w: &World) -> u64 {
         .unwrap()
 }
 
-async fn race(w: &World, racers: [(Actor, Uuid); 2]) -> Vec<service::Result<service::objective_writes::Changed>> {
+async fn race(w: &World, racers: [(Actor, Uuid); 2]) -> Vec<service::Result<service::objectives::write::Changed>> {
     let tasks = racers.map(|(actor, id)| {
         let (db, clock, bus) = (w.db.clone(), w.clock.clone(), w.bus.clone());
         tokio::spawn(async move { activate(Scope { db: &db, clock: &*clock, actor: &actor, bus: &bus }, id).await })
@@ -177,7 +178,7 @@ fn recomputed(o: &objective::Model, all: &[objective::Model], krs: &[entity::key
         });
         items.extend(contributing.map(|c| (c.progress, 1.0)));
     }
-    service::scoring::weighted_average(items)
+    service::rules::scoring::weighted_average(items)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

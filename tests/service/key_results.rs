@@ -4,7 +4,7 @@
 use crate::support::{CONVERSION, LEAD_TIME, SALES_OBJECTIVE, World, assert_close, measure, new_key_result};
 use entity::{FocusPolicyMode, KeyResultKind};
 use service::OrgRole;
-use service::key_result_writes::{KeyResultPatch, NewKeyResult, create, update};
+use service::key_results::write::{KeyResultPatch, NewKeyResult, create, update};
 
 #[tokio::test]
 async fn an_increase_needs_a_start_below_its_target() {

@@ -6,6 +6,7 @@
 mod alignment;
 mod check_ins;
 mod concurrency;
+mod every_write;
 mod key_results;
 mod objective_life;
 mod support;

@@ -3,11 +3,11 @@
 
 use crate::support::{CONVERSION, SALES_OBJECTIVE, World, day, measure, new_key_result, reading};
 use entity::{AlignmentKind, CycleState, KeyResultKind, ObjectiveState};
-use service::alignment::align;
 use service::check_ins::record;
-use service::key_result_writes::{self, KeyResultPatch};
-use service::objective_life::{activate, carry_over, close};
-use service::objective_writes::{self, ObjectivePatch};
+use service::key_results::write::{self as key_result_writes, KeyResultPatch};
+use service::objectives::alignment::align;
+use service::objectives::life::{activate, carry_over, close};
+use service::objectives::write::{self as objective_writes, ObjectivePatch};
 use service::{OrgRole, Uuid};
 
 #[tokio::test]

@@ -11,11 +11,11 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
     QueryOrder,
 };
-use service::alignment::Parent;
 use service::check_ins::NewCheckIn;
-use service::key_result_writes::NewKeyResult;
-use service::measurability::Definition;
-use service::objective_writes::NewObjective;
+use service::key_results::write::NewKeyResult;
+use service::objectives::ObjectiveOrKeyResult as Parent;
+use service::objectives::write::NewObjective;
+use service::rules::measurability::Definition;
 use service::{Actor, Clock, FixedClock, Identity, OrgRole, Scope, SystemClock, Uuid};
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -78,20 +78,32 @@ impl World {
     async fn demo_at(clock: Arc<dyn Clock>, at: DateTime<Utc>) -> Self {
         let database = TestDatabase::create().await.unwrap();
         let db = service::db::connect_and_migrate(&database.url).await.unwrap();
-        assert!(service::demo::load(&db, at).await.unwrap());
+        assert!(seed::demo::load(&db, at).await.unwrap());
         let bus = service::events::Bus::new(&db);
         World { db, bus, clock, _database: database }
     }
 
     /// The actor for `subject` in the demo organization with the token role `role`.
     pub async fn actor(&self, subject: &str, role: OrgRole) -> Actor {
-        self.actor_in(service::demo::SLUG, subject, role).await
+        self.actor_in(seed::demo::SLUG, subject, role).await
     }
 
     /// The actor for `subject` in organization `org` (an admin token provisions it).
     pub async fn actor_in(&self, org: &str, subject: &str, role: OrgRole) -> Actor {
         let identity = Identity { org_slug: org.into(), subject: subject.into(), role, email: None, name: None };
         service::actor::identify(&self.db, &*self.clock, &identity).await.unwrap()
+    }
+
+    /// A receiver of every event announced from now on, as a subscriber of this process
+    /// hears it (on PostgreSQL through the process's NOTIFY listener).
+    pub async fn events(&self) -> tokio::sync::broadcast::Receiver<Arc<service::events::Event>> {
+        let events = self.bus.subscribe();
+        if self.db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            tokio::spawn(service::events::listen(self._database.url.clone(), self.bus.clone()));
+            // LISTEN must be in place before the first write.
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        events
     }
 
     /// What a write by `actor` carries.
@@ -152,7 +164,7 @@ impl World {
 
     /// The demo organization.
     pub async fn organization(&self) -> organization::Model {
-        let found = organization::Entity::find().filter(organization::Column::Slug.eq(service::demo::SLUG));
+        let found = organization::Entity::find().filter(organization::Column::Slug.eq(seed::demo::SLUG));
         found.one(&self.db).await.unwrap().unwrap()
     }
 
@@ -194,9 +206,9 @@ impl World {
     pub async fn join(&self, actor: &Actor, team_id: Uuid, role: TeamRole) {
         let row = membership::ActiveModel {
             id: Set(service::new_id()),
-            organization_id: Set(actor.organization_id),
+            organization_id: Set(actor.organization_id()),
             team_id: Set(team_id),
-            person_id: Set(actor.person_id),
+            person_id: Set(actor.person_id()),
             role: Set(role),
             title: Set(None),
             created_at: Set(now()),
@@ -228,7 +240,7 @@ impl World {
             parent,
             alignment: AlignmentKind::Contributes,
         };
-        let created = service::objective_writes::create(self.scope(lead), input).await.unwrap().objective;
+        let created = service::objectives::write::create(self.scope(lead), input).await.unwrap().objective;
         assert_eq!(created.state, ObjectiveState::Draft);
         created
     }
@@ -242,7 +254,7 @@ impl World {
         definition: Definition,
     ) -> key_result::Model {
         let input = new_key_result(objective_id, title, definition);
-        service::key_result_writes::create(self.scope(lead), input).await.unwrap().key_result
+        service::key_results::write::create(self.scope(lead), input).await.unwrap().key_result
     }
 
     /// How many audit events say `action` about `entity_id`.
@@ -284,7 +296,7 @@ pub fn measure(kind: KeyResultKind, start: f64, target: f64) -> Definition {
     Definition { kind, unit: KeyResultUnit::Number, unit_label: None, start, target, weight: 1.0 }
 }
 
-/// An input for [`service::key_result_writes::create`] without a driver.
+/// An input for [`service::key_results::write::create`] without a driver.
 pub fn new_key_result(objective_id: Uuid, title: &str, definition: Definition) -> NewKeyResult {
     NewKeyResult { objective_id, title: title.into(), definition, driver_id: None }
 }

@@ -5,8 +5,8 @@ use crate::support::{World, assert_close, measure, reading};
 use entity::KeyResultKind;
 use service::OrgRole;
 use service::check_ins::record;
-use service::key_result_writes::{KeyResultPatch, archive, update};
-use service::measurability::Definition;
+use service::key_results::write::{KeyResultPatch, archive, update};
+use service::rules::measurability::Definition;
 
 #[tokio::test]
 async fn objective_progress_is_the_weight_averaged_key_result_progress() {
@@ -45,6 +45,6 @@ async fn weights_must_be_above_zero_and_at_most_100() {
     for weight in [0.0, -1.0, 100.5, f64::NAN] {
         let definition = Definition { weight, ..measure(KeyResultKind::Increase, 0.0, 10.0) };
         let input = crate::support::new_key_result(draft.id, "Sign 10 enterprise logos", definition);
-        w.refuses("BAD_USER_INPUT", service::key_result_writes::create(w.scope(&sam), input)).await;
+        w.refuses("BAD_USER_INPUT", service::key_results::write::create(w.scope(&sam), input)).await;
     }
 }

@@ -173,7 +173,7 @@ impl TestApp {
 
     /// The demo's admin (Dana, the CEO of Company X).
     pub fn demo_admin(&self) -> String {
-        self.token(service::demo::SLUG, service::demo::ADMIN_SUBJECT, OrgRole::Admin)
+        self.token(seed::demo::SLUG, seed::demo::ADMIN_SUBJECT, OrgRole::Admin)
     }
 
     /// POSTs a GraphQL request with `token` and returns the status and the JSON body.

@@ -6,8 +6,9 @@ use crate::graphql::ids::{self, Kind};
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::{Object, Result};
 use futures::future::BoxFuture;
-use sea_orm::{DatabaseConnection, Select};
+use sea_orm::DatabaseConnection;
 use service::pagination::{self, Page, PageRequest};
+use service::tenant::Scoped;
 use service::tenant::Tenant;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -130,7 +131,7 @@ where
 /// A top-level list: one keyset query per page, `totalCount` on demand.
 pub async fn from_query<E, N>(
     db: &DatabaseConnection,
-    select: Select<E>,
+    select: Scoped<E>,
     args: &PageArgs,
     kind: Kind,
     node: impl Fn(Arc<E::Model>) -> N,

@@ -7,7 +7,7 @@ use crate::graphql::ids::{Kind, encode};
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::cycle;
-use service::scoring;
+use service::rules::scoring;
 
 /// A goal period: a quarter or a year. Cycles nest.
 pub struct Cycle(pub std::sync::Arc<cycle::Model>);

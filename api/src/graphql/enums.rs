@@ -100,7 +100,7 @@ pub enum DependencyState {
 }
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
-#[graphql(remote = "service::scoring::Status")]
+#[graphql(remote = "service::rules::scoring::Status")]
 /// Progress against the time elapsed in the cycle.
 pub enum Status {
     /// Far behind.

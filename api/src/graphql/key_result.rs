@@ -12,7 +12,7 @@ use crate::graphql::person::Person;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::key_result;
-use service::scoring;
+use service::rules::scoring;
 
 /// A measurable result under one objective.
 pub struct KeyResult(pub std::sync::Arc<key_result::Model>);

@@ -55,13 +55,9 @@ pub fn clearable(kind: Kind, id: MaybeUndefined<ID>) -> Result<Option<Option<Uui
     })
 }
 
-/// An id that may name an objective or one of its key results.
-pub enum ObjectiveOrKeyResult {
-    Objective(Uuid),
-    KeyResult(Uuid),
-}
-
 /// Decodes an id that must be an objective's or a key result's.
+use service::objectives::ObjectiveOrKeyResult;
+
 pub fn objective_or_key_result(id: &ID) -> Result<ObjectiveOrKeyResult> {
     match ids::decode(id) {
         Some((Kind::Objective, uuid)) => Ok(ObjectiveOrKeyResult::Objective(uuid)),

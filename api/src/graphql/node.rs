@@ -62,7 +62,7 @@ pub async fn resolve(s: &Scope<'_>, id: &ID) -> Result<Option<Node>> {
 }
 
 async fn organization(s: &Scope<'_>, uuid: uuid::Uuid) -> Result<Option<Node>> {
-    if uuid != s.actor.organization_id {
+    if uuid != s.actor.organization_id() {
         return Ok(None);
     }
     let org = service::organizations::current(s.db, s.actor).await.gql()?;

@@ -12,7 +12,7 @@ use crate::graphql::team::Team;
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{key_result, objective};
-use service::scoring;
+use service::rules::scoring;
 
 /// A qualitative goal owned by exactly one team, in one cycle.
 pub struct Objective(pub std::sync::Arc<objective::Model>);

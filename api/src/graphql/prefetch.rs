@@ -78,7 +78,7 @@ pub async fn page(s: &Scope<'_>, objective: &Lookahead<'_>, objectives: &[Shared
         return Ok(());
     }
     let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
-    let key_results = service::objectives::live_key_results(s.db, s.actor, &ids).await.gql()?;
+    let key_results = service::key_results::live(s.db, s.actor, &ids).await.gql()?;
     let key_results = prime(s, objectives, key_results).await;
     check_ins(s, objective, &key_results).await
 }

@@ -140,9 +140,9 @@ impl Query {
     /// The caller: their person, role and organization.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<Viewer> {
         let s = scope(ctx)?;
-        let person = s.loaders.people.load_one(s.actor.person_id).await.gql()?;
-        let person = required(person, "person", &ID::from(s.actor.person_id.to_string()))?;
-        Ok(Viewer { person, role: s.actor.role.into() })
+        let person = s.loaders.people.load_one(s.actor.person_id()).await.gql()?;
+        let person = required(person, "person", &ID::from(s.actor.person_id().to_string()))?;
+        Ok(Viewer { person, role: s.actor.role().into() })
     }
     /// The caller's organization, with its policy.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {

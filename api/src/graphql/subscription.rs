@@ -74,16 +74,58 @@ pub struct ObjectiveEvent {
     pub resync: bool,
     pub objective_id: Option<ID>,
     pub team_id: Option<ID>,
-    /// `created`, `updated`, `aligned`, `activated`, `closed`, `carried_over` or `archived`.
+    /// `created`, `updated`, `aligned`, `activated`, `closed`, `carried_over`, `archived`,
+    /// or `cycle_closed` and `cycle_reopened` when its cycle froze or released its score.
     pub change: Option<String>,
+}
+
+/// What kind of row a [`ChangeEvent`] is about.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "service::events::ChangeKind")]
+pub enum ChangeKind {
+    Team,
+    Membership,
+    Cycle,
+    Policy,
+    Initiative,
+    Dependency,
+}
+
+/// A team, membership, cycle, the policy, an initiative or a dependency changed (or, with
+/// `resync`, events may have been missed: refetch).
+#[derive(SimpleObject, Default)]
+pub struct ChangeEvent {
+    pub resync: bool,
+    pub kind: Option<ChangeKind>,
+    /// The changed object (the organization for a policy change).
+    pub id: Option<ID>,
+    /// `created`, `updated`, `archived`, `deleted`, `activated`, `closed`, `reopened` or
+    /// `resolved`.
+    pub change: Option<String>,
+    /// The teams the change concerns (both ends of a dependency; none for cycles and the
+    /// policy, which concern everyone).
+    pub team_ids: Vec<ID>,
+}
+
+fn changed_id(kind: service::events::ChangeKind, id: Uuid) -> ID {
+    use service::events::ChangeKind as K;
+    let kind = match kind {
+        K::Team => Kind::Team,
+        K::Membership => Kind::Membership,
+        K::Cycle => Kind::Cycle,
+        K::Policy => Kind::Organization,
+        K::Initiative => Kind::Initiative,
+        K::Dependency => Kind::Dependency,
+    };
+    encode(kind, id)
 }
 
 /// The events of the subscriber's organization, with resyncs for gaps.
 fn feed(ctx: &Context<'_>) -> Result<impl Stream<Item = Arc<Event>> + use<>> {
     let bus = ctx.data::<crate::graphql::context::AppData>()?.bus.clone();
     let organization = match ctx.data_opt::<Caller>() {
-        Some(caller) => caller.0.organization_id,
-        None => ctx.data::<RequestData>()?.actor.organization_id,
+        Some(caller) => caller.0.organization_id(),
+        None => ctx.data::<RequestData>()?.actor.organization_id(),
     };
     Ok(stream(&bus, organization))
 }
@@ -184,6 +226,40 @@ impl Subscription {
                     })
                 }
                 _ => None,
+            }
+        }))
+    }
+
+    /// Teams, memberships, cycles, the policy, initiatives and dependencies that change,
+    /// so a display can refetch them. With `teamId`, only changes that concern that team
+    /// (and those that concern everyone: cycles and the policy); with `kinds`, only those
+    /// kinds.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        team_id: Option<ID>,
+        kinds: Option<Vec<ChangeKind>>,
+    ) -> Result<impl Stream<Item = ChangeEvent>> {
+        let team = optional(Kind::Team, &team_id)?;
+        let kinds: Option<Vec<service::events::ChangeKind>> = kinds.map(|k| k.into_iter().map(Into::into).collect());
+        Ok(feed(ctx)?.filter_map(move |event| {
+            let kinds = kinds.clone();
+            async move {
+                match &*event {
+                    Event::Resync { .. } => Some(ChangeEvent { resync: true, ..Default::default() }),
+                    Event::Changed { kind, id, change, team_ids, .. } => {
+                        let wanted = kinds.as_ref().is_none_or(|k| k.contains(kind))
+                            && team.is_none_or(|t| team_ids.is_empty() || team_ids.contains(&t));
+                        wanted.then(|| ChangeEvent {
+                            resync: false,
+                            kind: Some((*kind).into()),
+                            id: Some(changed_id(*kind, *id)),
+                            change: Some(change.clone()),
+                            team_ids: team_ids.iter().map(|t| encode(Kind::Team, *t)).collect(),
+                        })
+                    }
+                    _ => None,
+                }
             }
         }))
     }

@@ -12,7 +12,7 @@ use crate::graphql::prefetch::{self, KeyResults, Shared, shared};
 use crate::graphql::team::Team;
 use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use entity::objective;
-use service::scoring::{self, Status};
+use service::rules::scoring::{self, Status};
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -124,12 +124,12 @@ pub async fn alignment_tree(
     let depth = max_depth.map(|d| d.max(0) as u32);
     let look = ctx.look_ahead();
     let objective = look.field("nodes").field("objective");
-    let parts = service::tree::Parts {
+    let parts = service::read_models::tree::Parts {
         key_results: prefetch::reads_key_results(&objective),
         dependencies: look.field("dependencies").exists(),
         teams: objective.field("team").exists(),
     };
-    let tree = service::tree::alignment_tree(s.db, s.actor, cycle, root, depth, parts).await.gql()?;
+    let tree = service::read_models::tree::alignment_tree(s.db, s.actor, cycle, root, depth, parts).await.gql()?;
     let nodes: Vec<AlignmentNode> = tree
         .nodes
         .into_iter()
@@ -151,7 +151,7 @@ pub async fn alignment_tree(
 pub async fn dashboard(ctx: &Context<'_>, team_id: ID, cycle_id: ID) -> Result<Dashboard> {
     let s = scope(ctx)?;
     let (team, cycle) = (expect(Kind::Team, &team_id)?, expect(Kind::Cycle, &cycle_id)?);
-    let inner = service::tree::dashboard(s.db, s.actor, team, cycle).await.gql()?;
+    let inner = service::read_models::dashboard::dashboard(s.db, s.actor, team, cycle).await.gql()?;
     let objectives = shared(inner.objectives);
     let key_results = prefetch::prime(&s, &objectives, inner.key_results).await;
     prefetch::check_ins(&s, &ctx.look_ahead().field("objectives"), &key_results).await?;

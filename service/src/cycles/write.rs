@@ -1,12 +1,17 @@
 //! Managing cycles (admins only): PLANNING → ACTIVE → CLOSED, and reopening.
 //! Closing freezes every objective's final score; reopening leaves an audit event.
 
+use crate::audit::Target;
+use crate::events::{self, ChangeKind, Event};
+use crate::objectives::guards;
+use crate::rules::validate;
 use crate::scope::Scope;
-use crate::{Error, Result, audit, db, guards, new_id, permissions, tenant, validate};
+use crate::unit_of_work::{Work, write};
+use crate::{Error, Result, new_id, permissions, tenant};
 use chrono::NaiveDate;
 use entity::{CycleState, ObjectiveState, cycle, objective};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition};
 use uuid::Uuid;
 
 /// A new cycle.
@@ -28,17 +33,21 @@ pub struct CyclePatch {
 }
 
 /// Creates a cycle in PLANNING.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id()))]
 pub async fn create(s: Scope<'_>, input: NewCycle) -> Result<cycle::Model> {
     permissions::require_admin(s.actor, "manage cycles")?;
     let name = validate::title("name", &input.name)?;
-    let txn = db::begin_write(s.db).await?;
-    check_dates(&txn, s, input.starts_on, input.ends_on, input.parent_id).await?;
-    let now = s.clock.now();
+    write(s, |w| Box::pin(insert(w, &input, &name))).await
+}
+
+async fn insert(w: &mut Work<'_>, input: &NewCycle, name: &str) -> Result<cycle::Model> {
+    check_dates(w, input.starts_on, input.ends_on, input.parent_id).await?;
+    let now = w.now();
     let row = cycle::Model {
         id: new_id(),
-        organization_id: s.actor.organization_id,
+        organization_id: w.org().id(),
         parent_id: input.parent_id,
-        name,
+        name: name.to_owned(),
         starts_on: input.starts_on,
         ends_on: input.ends_on,
         state: CycleState::Planning,
@@ -46,47 +55,48 @@ pub async fn create(s: Scope<'_>, input: NewCycle) -> Result<cycle::Model> {
         created_at: now,
         updated_at: now,
     };
-    cycle::Entity::insert(cycle::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
-    audit::log(&txn, s.actor, "cycle.create", ("cycle", row.id), None::<&()>, Some(&row), now).await?;
-    txn.commit().await?;
+    tenant::insert::<cycle::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.audit(Target::Cycle(row.id), "create", None::<&()>, Some(&row)).await?;
+    w.announce(cycle_changed(&row, "created"));
     Ok(row)
 }
 
+fn cycle_changed(cycle: &cycle::Model, change: &str) -> Event {
+    events::changed(cycle.organization_id, ChangeKind::Cycle, cycle.id, change, [])
+}
+
 /// Renames or re-dates a cycle that is not closed.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), cycle.id = %id))]
 pub async fn update(s: Scope<'_>, id: Uuid, patch: CyclePatch) -> Result<cycle::Model> {
     permissions::require_admin(s.actor, "manage cycles")?;
     let name = patch.name.as_deref().map(|n| validate::title("name", n)).transpose()?;
-    let txn = db::begin_write(s.db).await?;
-    let current = guards::open_cycle(&txn, s.actor, id).await?;
+    write(s, |w| Box::pin(redate(w, id, &patch, name.as_deref()))).await
+}
+
+async fn redate(w: &mut Work<'_>, id: Uuid, patch: &CyclePatch, name: Option<&str>) -> Result<cycle::Model> {
+    let current = guards::open_cycle(w.db(), w.actor(), id).await?;
     let (starts_on, ends_on) = (patch.starts_on.unwrap_or(current.starts_on), patch.ends_on.unwrap_or(current.ends_on));
-    check_dates(&txn, s, starts_on, ends_on, current.parent_id).await?;
-    let now = s.clock.now();
+    check_dates(w, starts_on, ends_on, current.parent_id).await?;
     let before = current.clone();
     let mut row: cycle::ActiveModel = current.into();
     if let Some(name) = name {
-        row.name = Set(name);
+        row.name = Set(name.to_owned());
     }
     row.starts_on = Set(starts_on);
     row.ends_on = Set(ends_on);
-    row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    audit::log(&txn, s.actor, "cycle.update", ("cycle", id), Some(&before), Some(&updated), now).await?;
-    txn.commit().await?;
+    row.updated_at = Set(w.now());
+    let updated = tenant::update::<cycle::Entity>(w.db(), w.org(), row).await?;
+    w.audit(Target::Cycle(id), "update", Some(&before), Some(&updated)).await?;
+    w.announce(cycle_changed(&updated, "updated"));
     Ok(updated)
 }
 
-async fn check_dates(
-    db: &impl ConnectionTrait,
-    s: Scope<'_>,
-    starts_on: NaiveDate,
-    ends_on: NaiveDate,
-    parent_id: Option<Uuid>,
-) -> Result<()> {
+async fn check_dates(w: &Work<'_>, starts_on: NaiveDate, ends_on: NaiveDate, parent_id: Option<Uuid>) -> Result<()> {
     if starts_on > ends_on {
         return Err(Error::BadUserInput(format!("the cycle ends ({ends_on}) before it starts ({starts_on})")));
     }
     if let Some(parent) = parent_id {
-        let parent = tenant::get::<cycle::Entity>(db, s.actor, parent).await?;
+        let parent = tenant::get::<cycle::Entity>(w.db(), w.org(), parent).await?;
         if starts_on < parent.starts_on || ends_on > parent.ends_on {
             return Err(Error::BadUserInput(format!(
                 "a cycle must lie inside its parent {:?} ({} – {})",
@@ -97,58 +107,77 @@ async fn check_dates(
     Ok(())
 }
 
+/// One step of a cycle's life.
+#[derive(Debug, Clone, Copy)]
+struct Step {
+    from: CycleState,
+    to: CycleState,
+    /// The audit verb.
+    verb: &'static str,
+    /// The change live displays hear.
+    change: &'static str,
+}
+
 /// PLANNING → ACTIVE.
 pub async fn activate(s: Scope<'_>, id: Uuid) -> Result<cycle::Model> {
-    transition(s, id, CycleState::Planning, CycleState::Active, "cycle.activate").await
+    let step = Step { from: CycleState::Planning, to: CycleState::Active, verb: "activate", change: "activated" };
+    transition(s, id, step).await
 }
 
 /// ACTIVE → CLOSED: freezes the final score of every objective not closed on its own.
 pub async fn close(s: Scope<'_>, id: Uuid) -> Result<cycle::Model> {
-    transition(s, id, CycleState::Active, CycleState::Closed, "cycle.close").await
+    let step = Step { from: CycleState::Active, to: CycleState::Closed, verb: "close", change: "closed" };
+    transition(s, id, step).await
 }
 
 /// CLOSED → ACTIVE (admins only, audited): objectives not closed on their own are live
 /// again and lose the score the close froze.
 pub async fn reopen(s: Scope<'_>, id: Uuid) -> Result<cycle::Model> {
-    transition(s, id, CycleState::Closed, CycleState::Active, "cycle.reopen").await
+    let step = Step { from: CycleState::Closed, to: CycleState::Active, verb: "reopen", change: "reopened" };
+    transition(s, id, step).await
 }
 
-async fn transition(
-    s: Scope<'_>,
-    id: Uuid,
-    from: CycleState,
-    to: CycleState,
-    action: &'static str,
-) -> Result<cycle::Model> {
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), cycle.id = %id, cycle.step = step.verb))]
+async fn transition(s: Scope<'_>, id: Uuid, step: Step) -> Result<cycle::Model> {
     permissions::require_admin(s.actor, "change a cycle's state")?;
-    let txn = db::begin_write(s.db).await?;
-    let current = tenant::lock::<cycle::Entity>(&txn, s.actor, id).await?;
+    write(s, |w| Box::pin(move_along(w, id, step))).await
+}
+
+async fn move_along(w: &mut Work<'_>, id: Uuid, step: Step) -> Result<cycle::Model> {
+    let Step { from, to, verb, change } = step;
+    let current = tenant::lock::<cycle::Entity>(w.db(), w.org(), id).await?;
     if current.state != from {
         return Err(Error::InvalidTransition(format!(
             "cycle {:?} is {:?}; only a {from:?} cycle can become {to:?}",
             current.name, current.state
         )));
     }
-    let now = s.clock.now();
-    let frozen = match to {
-        CycleState::Closed => Expr::col(objective::Column::Progress),
-        _ => Expr::value(Option::<f64>::None),
-    };
-    objective::Entity::update_many()
-        .col_expr(objective::Column::FinalScore, frozen)
-        .col_expr(objective::Column::UpdatedAt, Expr::value(now))
-        .filter(objective::Column::CycleId.eq(id))
-        .filter(objective::Column::OrganizationId.eq(s.actor.organization_id))
-        .filter(objective::Column::State.ne(ObjectiveState::Closed))
-        .exec(&txn)
-        .await?;
+    let now = w.now();
+    if from == CycleState::Closed || to == CycleState::Closed {
+        let frozen = freeze_scores(w, id, to == CycleState::Closed).await?;
+        let objective_change = format!("cycle_{change}");
+        w.announce_all(frozen.iter().map(|o| events::objective_changed(o, &objective_change)));
+    }
     let before = current.clone();
     let mut row: cycle::ActiveModel = current.into();
     row.state = Set(to);
     row.closed_at = Set((to == CycleState::Closed).then_some(now));
     row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    audit::log(&txn, s.actor, action, ("cycle", id), Some(&before), Some(&updated), now).await?;
-    txn.commit().await?;
+    let updated = tenant::update::<cycle::Entity>(w.db(), w.org(), row).await?;
+    w.audit(Target::Cycle(id), verb, Some(&before), Some(&updated)).await?;
+    w.announce(cycle_changed(&updated, change));
     Ok(updated)
+}
+
+/// Closing freezes the final score of every objective of the cycle not closed on its own
+/// (its progress now); reopening takes those scores away. Returns the objectives changed.
+async fn freeze_scores(w: &Work<'_>, cycle_id: Uuid, close: bool) -> Result<Vec<objective::Model>> {
+    let affected = Condition::all()
+        .add(objective::Column::CycleId.eq(cycle_id))
+        .add(objective::Column::State.ne(ObjectiveState::Closed));
+    let objectives = tenant::scoped::<objective::Entity>(w.org()).filter(affected.clone()).all(w.db()).await?;
+    let frozen = if close { Expr::col(objective::Column::Progress) } else { Expr::value(Option::<f64>::None) };
+    let columns = vec![(objective::Column::FinalScore, frozen), (objective::Column::UpdatedAt, Expr::value(w.now()))];
+    tenant::update_where::<objective::Entity>(w.db(), w.org(), columns, affected).await?;
+    Ok(objectives)
 }

@@ -1,12 +1,17 @@
 //! Creating, editing and archiving key results. A key result belongs to its objective's
 //! team; its driver must be a member of that team.
 
+use crate::audit::Target;
 use crate::events;
-use crate::measurability::{self, Definition};
+use crate::objectives::{focus, guards, progress};
+use crate::rules::measurability::{self, Definition};
+use crate::rules::{scoring, validate};
 use crate::scope::Scope;
-use crate::{Actor, Error, Result, audit, db, focus, guards, new_id, permissions, progress, scoring, tenant, validate};
-use entity::{key_result, objective, person};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use crate::tenant::{self, Owner};
+use crate::unit_of_work::{Work, write};
+use crate::{Error, Result, new_id, permissions};
+use entity::{key_result, membership, objective, person};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait};
 use uuid::Uuid;
 
 /// A new key result.
@@ -40,26 +45,30 @@ pub struct Changed {
 }
 
 /// Adds a key result to an objective, within the policy's limit.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), objective.id = %input.objective_id))]
 pub async fn create(s: Scope<'_>, input: NewKeyResult) -> Result<Changed> {
     let title = validate::title("title", &input.title)?;
-    let definition = measurability::check(input.definition)?;
-    let txn = db::begin_write(s.db).await?;
-    let objective = tenant::lock::<objective::Entity>(&txn, s.actor, input.objective_id).await?;
-    guards::writable(&txn, s.actor, &objective).await?;
-    permissions::require_lead(&txn, s.actor, objective.team_id, "add key results to its objectives").await?;
-    focus::check_key_results(&txn, s.actor, &objective).await?;
+    let definition = measurability::check(input.definition.clone())?;
+    write(s, |w| Box::pin(insert(w, &input, &title, &definition))).await
+}
+
+async fn insert(w: &mut Work<'_>, input: &NewKeyResult, title: &str, definition: &Definition) -> Result<Changed> {
+    let objective = tenant::lock::<objective::Entity>(w.db(), w.org(), input.objective_id).await?;
+    guards::writable(w.db(), w.org(), &objective).await?;
+    permissions::require_lead(w.db(), w.actor(), objective.team_id, "add key results to its objectives").await?;
+    focus::check_key_results(w.db(), w.org(), &objective).await?;
     if let Some(driver) = input.driver_id {
-        require_team_member(&txn, s.actor, objective.team_id, driver).await?;
+        require_team_member(w.db(), w.org(), objective.team_id, driver).await?;
     }
-    let now = s.clock.now();
+    let now = w.now();
     let row = key_result::Model {
         id: new_id(),
-        organization_id: s.actor.organization_id,
+        organization_id: w.org().id(),
         objective_id: objective.id,
-        title,
+        title: title.to_owned(),
         kind: definition.kind,
         unit: definition.unit,
-        unit_label: definition.unit_label,
+        unit_label: definition.unit_label.clone(),
         start_value: definition.start,
         target_value: definition.target,
         current_value: definition.start,
@@ -73,27 +82,34 @@ pub async fn create(s: Scope<'_>, input: NewKeyResult) -> Result<Changed> {
         created_at: now,
         updated_at: now,
     };
-    key_result::Entity::insert(key_result::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
-    let rolled_up = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
-    audit::log(&txn, s.actor, "key_result.create", ("key_result", row.id), None::<&()>, Some(&row), now).await?;
-    let progress = events::progress_changed(&txn, s.actor, &row, &rolled_up, now).await?;
-    let outbox = events::announce(s.bus, &txn, progress.into_iter().collect()).await?;
-    txn.commit().await?;
-    outbox.committed();
+    tenant::insert::<key_result::Entity>(w.db(), w.org(), row.clone()).await?;
+    let rolled_up = progress::refresh_chain(w.db(), w.org(), objective.id, now).await?;
+    w.audit(Target::KeyResult(row.id), "create", None::<&()>, Some(&row)).await?;
+    announce_progress(w, &row, &rolled_up).await?;
     Ok(Changed { key_result: row, rolled_up })
 }
 
+async fn announce_progress(w: &mut Work<'_>, kr: &key_result::Model, chain: &[objective::Model]) -> Result<()> {
+    let event = events::progress_changed(w.db(), w.actor(), kr, chain, w.now()).await?;
+    w.announce_all(event);
+    Ok(())
+}
+
 /// Edits a key result; its progress follows the new figures.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), key_result.id = %id))]
 pub async fn update(s: Scope<'_>, id: Uuid, patch: KeyResultPatch) -> Result<Changed> {
     let title = patch.title.as_deref().map(|t| validate::title("title", t)).transpose()?;
-    let txn = db::begin_write(s.db).await?;
-    let current = tenant::lock::<key_result::Entity>(&txn, s.actor, id).await?;
-    let objective = editable_objective(&txn, s, &current, "edit its key results").await?;
+    write(s, |w| Box::pin(edit(w, id, &patch, title.as_deref()))).await
+}
+
+async fn edit(w: &mut Work<'_>, id: Uuid, patch: &KeyResultPatch, title: Option<&str>) -> Result<Changed> {
+    let current = tenant::lock::<key_result::Entity>(w.db(), w.org(), id).await?;
+    let objective = editable_objective(w, &current, "edit its key results").await?;
     let definition = measurability::check(Definition {
         kind: current.kind,
         unit: patch.unit.unwrap_or(current.unit),
         unit_label: if patch.unit.is_some() || patch.unit_label.is_some() {
-            patch.unit_label
+            patch.unit_label.clone()
         } else {
             current.unit_label.clone()
         },
@@ -102,14 +118,14 @@ pub async fn update(s: Scope<'_>, id: Uuid, patch: KeyResultPatch) -> Result<Cha
         weight: patch.weight.unwrap_or(current.weight),
     })?;
     if let Some(Some(driver)) = patch.driver_id {
-        require_team_member(&txn, s.actor, objective.team_id, driver).await?;
+        require_team_member(w.db(), w.org(), objective.team_id, driver).await?;
     }
-    let now = s.clock.now();
+    let now = w.now();
     let before = current.clone();
     let progress = progress_at(definition.kind, definition.start, definition.target, current.current_value);
     let mut row: key_result::ActiveModel = current.into();
     if let Some(title) = title {
-        row.title = Set(title);
+        row.title = Set(title.to_owned());
     }
     row.unit = Set(definition.unit);
     row.unit_label = Set(definition.unit_label);
@@ -121,48 +137,41 @@ pub async fn update(s: Scope<'_>, id: Uuid, patch: KeyResultPatch) -> Result<Cha
     }
     row.progress = Set(progress);
     row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    let rolled_up = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
-    audit::log(&txn, s.actor, "key_result.update", ("key_result", id), Some(&before), Some(&updated), now).await?;
-    let progress = events::progress_changed(&txn, s.actor, &updated, &rolled_up, now).await?;
-    let outbox = events::announce(s.bus, &txn, progress.into_iter().collect()).await?;
-    txn.commit().await?;
-    outbox.committed();
+    let updated = tenant::update::<key_result::Entity>(w.db(), w.org(), row).await?;
+    let rolled_up = progress::refresh_chain(w.db(), w.org(), objective.id, now).await?;
+    w.audit(Target::KeyResult(id), "update", Some(&before), Some(&updated)).await?;
+    announce_progress(w, &updated, &rolled_up).await?;
     Ok(Changed { key_result: updated, rolled_up })
 }
 
 /// Archives a key result: it keeps its check-ins but leaves the objective's progress.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), key_result.id = %id))]
 pub async fn archive(s: Scope<'_>, id: Uuid) -> Result<Changed> {
-    let txn = db::begin_write(s.db).await?;
-    let current = tenant::lock::<key_result::Entity>(&txn, s.actor, id).await?;
-    let objective = editable_objective(&txn, s, &current, "archive its key results").await?;
-    let now = s.clock.now();
+    write(s, |w| Box::pin(store_archived(w, id))).await
+}
+
+async fn store_archived(w: &mut Work<'_>, id: Uuid) -> Result<Changed> {
+    let current = tenant::lock::<key_result::Entity>(w.db(), w.org(), id).await?;
+    let objective = editable_objective(w, &current, "archive its key results").await?;
+    let now = w.now();
     let before = current.clone();
     let mut row: key_result::ActiveModel = current.into();
     row.archived_at = Set(Some(now));
     row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    let rolled_up = progress::refresh_chain(&txn, s.actor.organization_id, objective.id, now).await?;
-    audit::log(&txn, s.actor, "key_result.archive", ("key_result", id), Some(&before), Some(&updated), now).await?;
-    let progress = events::progress_changed(&txn, s.actor, &updated, &rolled_up, now).await?;
-    let outbox = events::announce(s.bus, &txn, progress.into_iter().collect()).await?;
-    txn.commit().await?;
-    outbox.committed();
+    let updated = tenant::update::<key_result::Entity>(w.db(), w.org(), row).await?;
+    let rolled_up = progress::refresh_chain(w.db(), w.org(), objective.id, now).await?;
+    w.audit(Target::KeyResult(id), "archive", Some(&before), Some(&updated)).await?;
+    announce_progress(w, &updated, &rolled_up).await?;
     Ok(Changed { key_result: updated, rolled_up })
 }
 
-async fn editable_objective(
-    db: &impl ConnectionTrait,
-    s: Scope<'_>,
-    kr: &key_result::Model,
-    what: &str,
-) -> Result<objective::Model> {
+async fn editable_objective(w: &Work<'_>, kr: &key_result::Model, what: &str) -> Result<objective::Model> {
     if kr.archived_at.is_some() {
         return Err(Error::Conflict(format!("key result {:?} is archived and takes no changes", kr.title)));
     }
-    let objective = tenant::lock::<objective::Entity>(db, s.actor, kr.objective_id).await?;
-    guards::writable(db, s.actor, &objective).await?;
-    permissions::require_lead(db, s.actor, objective.team_id, what).await?;
+    let objective = tenant::lock::<objective::Entity>(w.db(), w.org(), kr.objective_id).await?;
+    guards::writable(w.db(), w.org(), &objective).await?;
+    permissions::require_lead(w.db(), w.actor(), objective.team_id, what).await?;
     Ok(objective)
 }
 
@@ -174,14 +183,15 @@ fn progress_at(kind: entity::KeyResultKind, start: f64, target: f64, current: f6
 /// does not exist in the organization (NOT_FOUND).
 pub async fn require_team_member(
     db: &impl ConnectionTrait,
-    actor: &Actor,
+    owner: impl Owner,
     team_id: Uuid,
     person_id: Uuid,
 ) -> Result<()> {
-    let person = tenant::get::<person::Entity>(db, actor, person_id).await?;
-    let member = entity::membership::Entity::find()
-        .filter(entity::membership::Column::TeamId.eq(team_id))
-        .filter(entity::membership::Column::PersonId.eq(person_id))
+    let org = owner.org();
+    let person = tenant::get::<person::Entity>(db, org, person_id).await?;
+    let member = tenant::scoped::<membership::Entity>(org)
+        .filter(membership::Column::TeamId.eq(team_id))
+        .filter(membership::Column::PersonId.eq(person_id))
         .one(db)
         .await?;
     if member.is_none() {

@@ -1,22 +1,28 @@
 //! Focus limits (SPEC §3.3): few active objectives per team and cycle, few key results
 //! per objective. ENFORCE refuses a breach; WARN lets it through (reported as an insight).
 
-use crate::{Actor, Error, Result, organizations, tenant};
+use crate::tenant::{self, Owner};
+use crate::{Error, Result};
 use entity::{FocusPolicyMode, ObjectiveState, key_result, objective, team};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait};
 use uuid::Uuid;
 
 /// Refuses activating one more objective for `team_id` in `cycle_id` beyond the policy.
 /// Locks the team row first, so two leads racing for the last place queue up and the
 /// second one counts the first.
-pub async fn check_objectives(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid, cycle_id: Uuid) -> Result<()> {
-    let team = tenant::lock::<team::Entity>(db, actor, team_id).await?;
-    let policy = organizations::current(db, actor).await?;
+pub async fn check_objectives(
+    db: &impl ConnectionTrait,
+    owner: impl Owner,
+    team_id: Uuid,
+    cycle_id: Uuid,
+) -> Result<()> {
+    let org = owner.org();
+    let team = tenant::lock::<team::Entity>(db, org, team_id).await?;
+    let policy = tenant::organization(db, org).await?;
     if policy.focus_policy_mode == FocusPolicyMode::Warn {
         return Ok(());
     }
-    let active = objective::Entity::find()
-        .filter(objective::Column::OrganizationId.eq(actor.organization_id))
+    let active = tenant::scoped::<objective::Entity>(org)
         .filter(objective::Column::TeamId.eq(team_id))
         .filter(objective::Column::CycleId.eq(cycle_id))
         .filter(objective::Column::State.eq(ObjectiveState::Active))
@@ -36,12 +42,17 @@ pub async fn check_objectives(db: &impl ConnectionTrait, actor: &Actor, team_id:
 
 /// Refuses one more key result on `objective_id` beyond the policy. The caller holds the
 /// objective's lock.
-pub async fn check_key_results(db: &impl ConnectionTrait, actor: &Actor, objective: &objective::Model) -> Result<()> {
-    let policy = organizations::current(db, actor).await?;
+pub async fn check_key_results(
+    db: &impl ConnectionTrait,
+    owner: impl Owner,
+    objective: &objective::Model,
+) -> Result<()> {
+    let org = owner.org();
+    let policy = tenant::organization(db, org).await?;
     if policy.focus_policy_mode == FocusPolicyMode::Warn {
         return Ok(());
     }
-    let live = key_result::Entity::find()
+    let live = tenant::scoped::<key_result::Entity>(org)
         .filter(key_result::Column::ObjectiveId.eq(objective.id))
         .filter(key_result::Column::ArchivedAt.is_null())
         .count(db)

@@ -1,13 +1,13 @@
 //! Shared refusals for writes: closed cycles, closed or archived objectives.
 
-use crate::tenant;
-use crate::{Actor, Error, Result};
+use crate::tenant::{self, Owner};
+use crate::{Error, Result};
 use entity::{CycleState, ObjectiveState, cycle, objective};
 use sea_orm::ConnectionTrait;
 
 /// The cycle, unless it is closed.
-pub async fn open_cycle(db: &impl ConnectionTrait, actor: &Actor, cycle_id: uuid::Uuid) -> Result<cycle::Model> {
-    let cycle = tenant::get::<cycle::Entity>(db, actor, cycle_id).await?;
+pub async fn open_cycle(db: &impl ConnectionTrait, owner: impl Owner, cycle_id: uuid::Uuid) -> Result<cycle::Model> {
+    let cycle = tenant::get::<cycle::Entity>(db, owner, cycle_id).await?;
     if cycle.state == CycleState::Closed {
         return Err(Error::CycleClosed(format!(
             "cycle {:?} is closed: nothing in it changes until an organization admin reopens it",
@@ -19,11 +19,15 @@ pub async fn open_cycle(db: &impl ConnectionTrait, actor: &Actor, cycle_id: uuid
 
 /// Refuses changes to an objective that is closed, archived, or in a closed cycle.
 /// Returns its cycle.
-pub async fn writable(db: &impl ConnectionTrait, actor: &Actor, objective: &objective::Model) -> Result<cycle::Model> {
+pub async fn writable(
+    db: &impl ConnectionTrait,
+    owner: impl Owner,
+    objective: &objective::Model,
+) -> Result<cycle::Model> {
     if objective.archived_at.is_some() {
         return Err(Error::Conflict(format!("objective {:?} is archived and takes no changes", objective.title)));
     }
-    let cycle = open_cycle(db, actor, objective.cycle_id).await?;
+    let cycle = open_cycle(db, owner, objective.cycle_id).await?;
     if objective.state == ObjectiveState::Closed {
         return Err(Error::ObjectiveClosed(format!(
             "objective {:?} is closed with its final score; carry it over to keep working on it",

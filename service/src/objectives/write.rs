@@ -1,12 +1,15 @@
 //! Creating, editing and archiving objectives. Leads of the owning team (and admins) do
 //! this; objectives start as drafts.
 
-use crate::alignment::{self, Parent};
+use crate::audit::Target;
 use crate::events;
+use crate::objectives::{ObjectiveOrKeyResult, alignment, guards, progress};
+use crate::rules::validate;
 use crate::scope::Scope;
-use crate::{Error, Result, audit, db, guards, new_id, permissions, progress, tenant, validate};
+use crate::unit_of_work::{Work, write};
+use crate::{Error, Result, new_id, permissions, tenant};
 use entity::{AlignmentKind, ObjectiveState, ProgressDriver, objective, team};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
 /// A new objective.
@@ -18,7 +21,7 @@ pub struct NewObjective {
     pub description: Option<String>,
     pub progress_driver: ProgressDriver,
     /// Aligns it at once, as `alignment`.
-    pub parent: Option<Parent>,
+    pub parent: Option<ObjectiveOrKeyResult>,
     pub alignment: AlignmentKind,
 }
 
@@ -39,23 +42,27 @@ pub struct Changed {
 }
 
 /// Creates a DRAFT objective owned by a team, optionally aligned at once.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), team.id = %input.team_id))]
 pub async fn create(s: Scope<'_>, input: NewObjective) -> Result<Changed> {
     let title = validate::title("title", &input.title)?;
     let description = validate::text("description", input.description.as_deref())?;
-    let txn = db::begin_write(s.db).await?;
-    let team = tenant::get::<team::Entity>(&txn, s.actor, input.team_id).await?;
+    write(s, |w| Box::pin(insert(w, &input, &title, description.clone()))).await
+}
+
+async fn insert(w: &mut Work<'_>, input: &NewObjective, title: &str, description: Option<String>) -> Result<Changed> {
+    let team = tenant::get::<team::Entity>(w.db(), w.org(), input.team_id).await?;
     if team.archived_at.is_some() {
         return Err(Error::Conflict(format!("team {:?} is archived and owns no new objectives", team.name)));
     }
-    permissions::require_lead(&txn, s.actor, team.id, "create its objectives").await?;
-    let cycle = guards::open_cycle(&txn, s.actor, input.cycle_id).await?;
-    let now = s.clock.now();
+    permissions::require_lead(w.db(), w.actor(), team.id, "create its objectives").await?;
+    let cycle = guards::open_cycle(w.db(), w.org(), input.cycle_id).await?;
+    let now = w.now();
     let mut row = objective::Model {
         id: new_id(),
-        organization_id: s.actor.organization_id,
+        organization_id: w.org().id(),
         team_id: team.id,
         cycle_id: cycle.id,
-        title,
+        title: title.to_owned(),
         description,
         state: ObjectiveState::Draft,
         parent_objective_id: None,
@@ -71,36 +78,44 @@ pub async fn create(s: Scope<'_>, input: NewObjective) -> Result<Changed> {
         updated_at: now,
     };
     if let Some(parent) = input.parent {
-        let link = alignment::check(&txn, s.actor, &row, &cycle, parent).await?;
+        let link = alignment::check(w.db(), w.org(), &row, &cycle, parent).await?;
         row.parent_objective_id = Some(link.objective_id);
         row.parent_key_result_id = link.key_result_id;
         row.alignment_kind = Some(input.alignment);
     }
-    objective::Entity::insert(objective::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
+    tenant::insert::<objective::Entity>(w.db(), w.org(), row.clone()).await?;
     let rolled_up = match row.parent_objective_id {
-        Some(parent) => progress::refresh_chain(&txn, s.actor.organization_id, parent, now).await?,
+        Some(parent) => progress::refresh_chain(w.db(), w.org(), parent, now).await?,
         None => Vec::new(),
     };
-    audit::log(&txn, s.actor, "objective.create", ("objective", row.id), None::<&()>, Some(&row), now).await?;
-    let outbox = events::announce(s.bus, &txn, vec![events::objective_changed(&row, "created")]).await?;
-    txn.commit().await?;
-    outbox.committed();
+    w.audit(Target::Objective(row.id), "create", None::<&()>, Some(&row)).await?;
+    w.announce(events::objective_changed(&row, "created"));
     Ok(Changed { objective: row, rolled_up })
 }
 
 /// Edits an objective's title, description or progress driver.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), objective.id = %id))]
 pub async fn update(s: Scope<'_>, id: Uuid, patch: ObjectivePatch) -> Result<Changed> {
     let title = patch.title.as_deref().map(|t| validate::title("title", t)).transpose()?;
     let description = patch.description.as_deref().map(|d| validate::text("description", Some(d))).transpose()?;
-    let txn = db::begin_write(s.db).await?;
-    let current = tenant::lock::<objective::Entity>(&txn, s.actor, id).await?;
-    guards::writable(&txn, s.actor, &current).await?;
-    permissions::require_lead(&txn, s.actor, current.team_id, "edit its objectives").await?;
-    let now = s.clock.now();
+    let patch = ObjectivePatch { title, description: None, ..patch };
+    write(s, |w| Box::pin(edit(w, id, &patch, description.clone()))).await
+}
+
+async fn edit(
+    w: &mut Work<'_>,
+    id: Uuid,
+    patch: &ObjectivePatch,
+    description: Option<Option<String>>,
+) -> Result<Changed> {
+    let current = tenant::lock::<objective::Entity>(w.db(), w.org(), id).await?;
+    guards::writable(w.db(), w.org(), &current).await?;
+    permissions::require_lead(w.db(), w.actor(), current.team_id, "edit its objectives").await?;
+    let now = w.now();
     let before = current.clone();
     let mut row: objective::ActiveModel = current.into();
-    if let Some(title) = title {
-        row.title = Set(title);
+    if let Some(title) = &patch.title {
+        row.title = Set(title.clone());
     }
     if let Some(description) = description {
         row.description = Set(description);
@@ -109,40 +124,40 @@ pub async fn update(s: Scope<'_>, id: Uuid, patch: ObjectivePatch) -> Result<Cha
         row.progress_driver = Set(driver);
     }
     row.updated_at = Set(now);
-    let mut updated = row.update(&txn).await?;
-    let rolled_up = progress::refresh_chain(&txn, s.actor.organization_id, updated.id, now).await?;
+    let mut updated = tenant::update::<objective::Entity>(w.db(), w.org(), row).await?;
+    let rolled_up = progress::refresh_chain(w.db(), w.org(), updated.id, now).await?;
     if let Some(fresh) = rolled_up.iter().find(|o| o.id == updated.id) {
         updated = fresh.clone();
     }
-    audit::log(&txn, s.actor, "objective.update", ("objective", id), Some(&before), Some(&updated), now).await?;
-    let outbox = events::announce(s.bus, &txn, vec![events::objective_changed(&updated, "updated")]).await?;
-    txn.commit().await?;
-    outbox.committed();
+    w.audit(Target::Objective(id), "update", Some(&before), Some(&updated)).await?;
+    w.announce(events::objective_changed(&updated, "updated"));
     Ok(Changed { objective: updated, rolled_up })
 }
 
 /// Archives an objective: it keeps its history but leaves lists and rollups.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), objective.id = %id))]
 pub async fn archive(s: Scope<'_>, id: Uuid) -> Result<Changed> {
-    let txn = db::begin_write(s.db).await?;
-    let current = tenant::lock::<objective::Entity>(&txn, s.actor, id).await?;
+    write(s, |w| Box::pin(store_archived(w, id))).await
+}
+
+async fn store_archived(w: &mut Work<'_>, id: Uuid) -> Result<Changed> {
+    let current = tenant::lock::<objective::Entity>(w.db(), w.org(), id).await?;
     if current.archived_at.is_some() {
         return Err(Error::Conflict(format!("objective {:?} is archived already", current.title)));
     }
-    guards::open_cycle(&txn, s.actor, current.cycle_id).await?;
-    permissions::require_lead(&txn, s.actor, current.team_id, "archive its objectives").await?;
-    let now = s.clock.now();
+    guards::open_cycle(w.db(), w.org(), current.cycle_id).await?;
+    permissions::require_lead(w.db(), w.actor(), current.team_id, "archive its objectives").await?;
+    let now = w.now();
     let before = current.clone();
     let mut row: objective::ActiveModel = current.into();
     row.archived_at = Set(Some(now));
     row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
+    let updated = tenant::update::<objective::Entity>(w.db(), w.org(), row).await?;
     let rolled_up = match updated.parent_objective_id {
-        Some(parent) => progress::refresh_chain(&txn, s.actor.organization_id, parent, now).await?,
+        Some(parent) => progress::refresh_chain(w.db(), w.org(), parent, now).await?,
         None => Vec::new(),
     };
-    audit::log(&txn, s.actor, "objective.archive", ("objective", id), Some(&before), Some(&updated), now).await?;
-    let outbox = events::announce(s.bus, &txn, vec![events::objective_changed(&updated, "archived")]).await?;
-    txn.commit().await?;
-    outbox.committed();
+    w.audit(Target::Objective(id), "archive", Some(&before), Some(&updated)).await?;
+    w.announce(events::objective_changed(&updated, "archived"));
     Ok(Changed { objective: updated, rolled_up })
 }

@@ -1,82 +1,105 @@
 //! Cross-team dependencies as data: "our objective needs theirs".
 
+use crate::audit::Target;
+use crate::events::{self, ChangeKind, Event};
+use crate::objectives::ObjectiveOrKeyResult;
+use crate::rules::validate;
 use crate::scope::Scope;
-use crate::{Error, Result, audit, db, new_id, permissions, tenant, validate};
+use crate::unit_of_work::{Work, write};
+use crate::{Error, Result, new_id, permissions, tenant};
 use entity::{DependencyState, dependency, key_result, objective};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
-/// One side of a dependency: an objective, or one of its key results.
-#[derive(Debug, Clone, Copy)]
-pub enum End {
-    Objective(Uuid),
-    KeyResult(Uuid),
+/// Records that `from` (owned by the caller's team) needs `to` (another team's).
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id()))]
+pub async fn create(
+    s: Scope<'_>,
+    from: ObjectiveOrKeyResult,
+    to: ObjectiveOrKeyResult,
+    note: Option<&str>,
+) -> Result<dependency::Model> {
+    let note = validate::text("note", note)?;
+    write(s, |w| Box::pin(insert(w, from, to, note.clone()))).await
 }
 
-/// Records that `from` (owned by the caller's team) needs `to` (another team's).
-pub async fn create(s: Scope<'_>, from: End, to: End, note: Option<&str>) -> Result<dependency::Model> {
-    let note = validate::text("note", note)?;
-    let txn = db::begin_write(s.db).await?;
-    let (from_objective, from_kr) = resolve(&txn, s, from).await?;
-    let (to_objective, to_kr) = resolve(&txn, s, to).await?;
+async fn insert(
+    w: &mut Work<'_>,
+    from: ObjectiveOrKeyResult,
+    to: ObjectiveOrKeyResult,
+    note: Option<String>,
+) -> Result<dependency::Model> {
+    let (from_objective, from_kr) = resolve(w, from).await?;
+    let (to_objective, to_kr) = resolve(w, to).await?;
     if from_objective.team_id == to_objective.team_id {
         return Err(Error::BadUserInput(
             "a dependency links two different teams; within one team, plan it as an initiative".into(),
         ));
     }
-    permissions::require_lead(&txn, s.actor, from_objective.team_id, "record what its objectives depend on").await?;
-    let now = s.clock.now();
+    let what = "record what its objectives depend on";
+    permissions::require_lead(w.db(), w.actor(), from_objective.team_id, what).await?;
+    let now = w.now();
     let row = dependency::Model {
         id: new_id(),
-        organization_id: s.actor.organization_id,
+        organization_id: w.org().id(),
         from_objective_id: from_objective.id,
         from_key_result_id: from_kr,
         to_objective_id: to_objective.id,
         to_key_result_id: to_kr,
         note,
         state: DependencyState::Open,
-        created_by_id: Some(s.actor.person_id),
+        created_by_id: Some(w.actor().person_id()),
         resolved_at: None,
         created_at: now,
         updated_at: now,
     };
-    dependency::Entity::insert(dependency::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
-    audit::log(&txn, s.actor, "dependency.create", ("dependency", row.id), None::<&()>, Some(&row), now).await?;
-    txn.commit().await?;
+    tenant::insert::<dependency::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.audit(Target::Dependency(row.id), "create", None::<&()>, Some(&row)).await?;
+    w.announce(dependency_changed(&row, &from_objective, &to_objective, "created"));
     Ok(row)
 }
 
+fn dependency_changed(row: &dependency::Model, from: &objective::Model, to: &objective::Model, change: &str) -> Event {
+    events::changed(row.organization_id, ChangeKind::Dependency, row.id, change, [from.team_id, to.team_id])
+}
+
 /// Marks a dependency resolved; leads of either team may.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), dependency.id = %id))]
 pub async fn resolve_dependency(s: Scope<'_>, id: Uuid) -> Result<dependency::Model> {
-    let txn = db::begin_write(s.db).await?;
-    let current = tenant::get::<dependency::Entity>(&txn, s.actor, id).await?;
+    write(s, |w| Box::pin(store_resolved(w, id))).await
+}
+
+async fn store_resolved(w: &mut Work<'_>, id: Uuid) -> Result<dependency::Model> {
+    let current = tenant::get::<dependency::Entity>(w.db(), w.org(), id).await?;
     if current.state == DependencyState::Resolved {
         return Err(Error::InvalidTransition("the dependency is resolved already".into()));
     }
-    let from = tenant::get::<objective::Entity>(&txn, s.actor, current.from_objective_id).await?;
-    let to = tenant::get::<objective::Entity>(&txn, s.actor, current.to_objective_id).await?;
+    let from = tenant::get::<objective::Entity>(w.db(), w.org(), current.from_objective_id).await?;
+    let to = tenant::get::<objective::Entity>(w.db(), w.org(), current.to_objective_id).await?;
     let what = "resolve dependencies between their objectives";
-    if permissions::require_lead(&txn, s.actor, from.team_id, what).await.is_err() {
-        permissions::require_lead(&txn, s.actor, to.team_id, what).await?;
+    if permissions::require_lead(w.db(), w.actor(), from.team_id, what).await.is_err() {
+        permissions::require_lead(w.db(), w.actor(), to.team_id, what).await?;
     }
-    let now = s.clock.now();
+    let now = w.now();
     let before = current.clone();
     let mut row: dependency::ActiveModel = current.into();
     row.state = Set(DependencyState::Resolved);
     row.resolved_at = Set(Some(now));
     row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    audit::log(&txn, s.actor, "dependency.resolve", ("dependency", id), Some(&before), Some(&updated), now).await?;
-    txn.commit().await?;
+    let updated = tenant::update::<dependency::Entity>(w.db(), w.org(), row).await?;
+    w.audit(Target::Dependency(id), "resolve", Some(&before), Some(&updated)).await?;
+    w.announce(dependency_changed(&updated, &from, &to, "resolved"));
     Ok(updated)
 }
 
-async fn resolve(db: &impl ConnectionTrait, s: Scope<'_>, end: End) -> Result<(objective::Model, Option<Uuid>)> {
+async fn resolve(w: &Work<'_>, end: ObjectiveOrKeyResult) -> Result<(objective::Model, Option<Uuid>)> {
     let (objective_id, kr) = match end {
-        End::Objective(id) => (id, None),
-        End::KeyResult(id) => (tenant::get::<key_result::Entity>(db, s.actor, id).await?.objective_id, Some(id)),
+        ObjectiveOrKeyResult::Objective(id) => (id, None),
+        ObjectiveOrKeyResult::KeyResult(id) => {
+            (tenant::get::<key_result::Entity>(w.db(), w.org(), id).await?.objective_id, Some(id))
+        }
     };
-    let objective = tenant::get::<objective::Entity>(db, s.actor, objective_id).await?;
+    let objective = tenant::get::<objective::Entity>(w.db(), w.org(), objective_id).await?;
     if objective.archived_at.is_some() {
         return Err(Error::Conflict(format!("objective {:?} is archived", objective.title)));
     }

@@ -1,11 +1,16 @@
 //! Initiatives: the activities that should move a key result, where individuals are
 //! assigned. They never count towards progress.
 
-use crate::key_result_writes::require_team_member;
+use crate::audit::Target;
+use crate::events::{self, ChangeKind};
+use crate::key_results::write::require_team_member;
+use crate::objectives::guards;
+use crate::rules::validate;
 use crate::scope::Scope;
-use crate::{Error, Result, audit, db, guards, new_id, permissions, tenant, validate};
+use crate::unit_of_work::{Work, write};
+use crate::{Error, Result, new_id, permissions, tenant};
 use entity::{InitiativeState, initiative, key_result, objective};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::ActiveValue::Set;
 use uuid::Uuid;
 
 /// Changes to an initiative; `None` leaves a field as it is, `assignee_id: Some(None)`
@@ -18,6 +23,7 @@ pub struct InitiativePatch {
 }
 
 /// Adds an initiative to a key result; members of the owning team may.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), key_result.id = %key_result_id))]
 pub async fn create(
     s: Scope<'_>,
     key_result_id: Uuid,
@@ -25,42 +31,53 @@ pub async fn create(
     assignee_id: Option<Uuid>,
 ) -> Result<initiative::Model> {
     let title = validate::title("title", title)?;
-    let txn = db::begin_write(s.db).await?;
-    let team_id = owning_team(&txn, s, key_result_id).await?;
+    write(s, |w| Box::pin(insert(w, key_result_id, &title, assignee_id))).await
+}
+
+async fn insert(
+    w: &mut Work<'_>,
+    key_result_id: Uuid,
+    title: &str,
+    assignee_id: Option<Uuid>,
+) -> Result<initiative::Model> {
+    let team_id = owning_team(w, key_result_id).await?;
     if let Some(assignee) = assignee_id {
-        require_team_member(&txn, s.actor, team_id, assignee).await?;
+        require_team_member(w.db(), w.org(), team_id, assignee).await?;
     }
-    let now = s.clock.now();
+    let now = w.now();
     let row = initiative::Model {
         id: new_id(),
-        organization_id: s.actor.organization_id,
+        organization_id: w.org().id(),
         key_result_id,
-        title,
+        title: title.to_owned(),
         assignee_id,
         state: InitiativeState::Planned,
         created_at: now,
         updated_at: now,
     };
-    initiative::Entity::insert(initiative::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
-    audit::log(&txn, s.actor, "initiative.create", ("initiative", row.id), None::<&()>, Some(&row), now).await?;
-    txn.commit().await?;
+    tenant::insert::<initiative::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.audit(Target::Initiative(row.id), "create", None::<&()>, Some(&row)).await?;
+    w.announce(events::changed(row.organization_id, ChangeKind::Initiative, row.id, "created", [team_id]));
     Ok(row)
 }
 
 /// Edits, reassigns or moves an initiative along.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), initiative.id = %id))]
 pub async fn update(s: Scope<'_>, id: Uuid, patch: InitiativePatch) -> Result<initiative::Model> {
     let title = patch.title.as_deref().map(|t| validate::title("title", t)).transpose()?;
-    let txn = db::begin_write(s.db).await?;
-    let current = tenant::get::<initiative::Entity>(&txn, s.actor, id).await?;
-    let team_id = owning_team(&txn, s, current.key_result_id).await?;
+    write(s, |w| Box::pin(edit(w, id, &patch, title.as_deref()))).await
+}
+
+async fn edit(w: &mut Work<'_>, id: Uuid, patch: &InitiativePatch, title: Option<&str>) -> Result<initiative::Model> {
+    let current = tenant::get::<initiative::Entity>(w.db(), w.org(), id).await?;
+    let team_id = owning_team(w, current.key_result_id).await?;
     if let Some(Some(assignee)) = patch.assignee_id {
-        require_team_member(&txn, s.actor, team_id, assignee).await?;
+        require_team_member(w.db(), w.org(), team_id, assignee).await?;
     }
-    let now = s.clock.now();
     let before = current.clone();
     let mut row: initiative::ActiveModel = current.into();
     if let Some(title) = title {
-        row.title = Set(title);
+        row.title = Set(title.to_owned());
     }
     if let Some(assignee) = patch.assignee_id {
         row.assignee_id = Set(assignee);
@@ -68,21 +85,21 @@ pub async fn update(s: Scope<'_>, id: Uuid, patch: InitiativePatch) -> Result<in
     if let Some(state) = patch.state {
         row.state = Set(state);
     }
-    row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    audit::log(&txn, s.actor, "initiative.update", ("initiative", id), Some(&before), Some(&updated), now).await?;
-    txn.commit().await?;
+    row.updated_at = Set(w.now());
+    let updated = tenant::update::<initiative::Entity>(w.db(), w.org(), row).await?;
+    w.audit(Target::Initiative(id), "update", Some(&before), Some(&updated)).await?;
+    w.announce(events::changed(updated.organization_id, ChangeKind::Initiative, id, "updated", [team_id]));
     Ok(updated)
 }
 
 /// The team owning the key result, after checking the caller may work on it.
-async fn owning_team(db: &impl ConnectionTrait, s: Scope<'_>, key_result_id: Uuid) -> Result<Uuid> {
-    let kr = tenant::get::<key_result::Entity>(db, s.actor, key_result_id).await?;
+async fn owning_team(w: &Work<'_>, key_result_id: Uuid) -> Result<Uuid> {
+    let kr = tenant::get::<key_result::Entity>(w.db(), w.org(), key_result_id).await?;
     if kr.archived_at.is_some() {
         return Err(Error::Conflict(format!("key result {:?} is archived", kr.title)));
     }
-    let objective = tenant::get::<objective::Entity>(db, s.actor, kr.objective_id).await?;
-    guards::writable(db, s.actor, &objective).await?;
-    permissions::require_member(db, s.actor, objective.team_id, "plan initiatives on its key results").await?;
+    let objective = tenant::get::<objective::Entity>(w.db(), w.org(), kr.objective_id).await?;
+    guards::writable(w.db(), w.org(), &objective).await?;
+    permissions::require_member(w.db(), w.actor(), objective.team_id, "plan initiatives on its key results").await?;
     Ok(objective.team_id)
 }

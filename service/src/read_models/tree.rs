@@ -1,11 +1,11 @@
-//! Alignment trees and team dashboards: whole subtrees in a fixed number of statements,
-//! whatever their size. Objectives come in one query per cycle; everything hanging off
-//! them (key results, dependencies) in one batched query each.
+//! Alignment trees: whole subtrees in a fixed number of statements, whatever their size.
+//! Objectives come in one query per cycle; everything hanging off them (key results,
+//! dependencies) in one batched query each.
 
 use crate::tenant::{self, Tenant};
 use crate::{Actor, Error, Result};
 use entity::{cycle, dependency, key_result, objective};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait};
 use std::collections::{HashMap, HashSet, VecDeque};
 use uuid::Uuid;
 
@@ -82,7 +82,7 @@ pub async fn alignment_tree(
     let ids: Vec<Uuid> = nodes.iter().map(|n| n.objective.id).collect();
     let mut tree = Tree { cycle: Some(cycle), ..Tree::default() };
     if parts.key_results {
-        tree.key_results = crate::objectives::live_key_results(db, actor, &ids).await?;
+        tree.key_results = crate::key_results::live(db, actor, &ids).await?;
     }
     if parts.dependencies {
         tree.dependencies = edges(db, actor, &ids).await?;
@@ -96,7 +96,8 @@ pub async fn alignment_tree(
     Ok(tree)
 }
 
-fn live(actor: &Actor) -> sea_orm::Select<objective::Entity> {
+/// The live objectives of the actor's organization.
+pub(crate) fn live(actor: &Actor) -> tenant::Scoped<objective::Entity> {
     tenant::scoped::<objective::Entity>(actor).filter(objective::Column::ArchivedAt.is_null())
 }
 
@@ -126,7 +127,7 @@ fn walk(objectives: Vec<objective::Model>, roots: &[Uuid], max_depth: u32) -> Ve
 }
 
 /// The dependencies that start or end at one of `ids`.
-async fn edges(db: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid]) -> Result<Vec<dependency::Model>> {
+pub(crate) async fn edges(db: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid]) -> Result<Vec<dependency::Model>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -134,37 +135,7 @@ async fn edges(db: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid]) -> Result
     let touching = Condition::any()
         .add(tenant::one_of(backend, dependency::Column::FromObjectiveId, ids))
         .add(tenant::one_of(backend, dependency::Column::ToObjectiveId, ids));
-    Ok(tenant::scoped::<dependency::Entity>(actor).filter(touching).all(db).await?)
-}
-
-/// What a team page shows for one cycle.
-#[derive(Debug, Clone)]
-pub struct Dashboard {
-    pub team: entity::team::Model,
-    pub cycle: cycle::Model,
-    pub objectives: Vec<objective::Model>,
-    pub key_results: HashMap<Uuid, Vec<key_result::Model>>,
-    /// What the team's objectives need from others.
-    pub depends_on: Vec<dependency::Model>,
-    /// What others need from the team's objectives.
-    pub depended_on_by: Vec<dependency::Model>,
-}
-
-/// A team's live objectives in a cycle, with their key results and dependencies.
-pub async fn dashboard(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid, cycle_id: Uuid) -> Result<Dashboard> {
-    let team = tenant::get::<entity::team::Entity>(db, actor, team_id).await?;
-    let cycle = tenant::get::<cycle::Entity>(db, actor, cycle_id).await?;
-    let objectives = live(actor)
-        .filter(objective::Column::TeamId.eq(team_id))
-        .filter(objective::Column::CycleId.eq(cycle_id))
-        .all(db)
-        .await?;
-    let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
-    let key_results = crate::objectives::live_key_results(db, actor, &ids).await?;
-    let own: HashSet<Uuid> = ids.iter().copied().collect();
-    let (depends_on, depended_on_by) =
-        edges(db, actor, &ids).await?.into_iter().partition(|d| own.contains(&d.from_objective_id));
-    Ok(Dashboard { team, cycle, objectives, key_results, depends_on, depended_on_by })
+    tenant::scoped::<dependency::Entity>(actor).filter(touching).all(db).await
 }
 
 #[cfg(test)]

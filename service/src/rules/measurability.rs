@@ -1,7 +1,8 @@
 //! Measurability (SPEC §3.4): a key result's kind, values, unit and weight must describe
 //! a result that can be measured.
 
-use crate::{Error, Result, validate};
+use crate::rules::validate;
+use crate::{Error, Result};
 use entity::{KeyResultKind, KeyResultUnit};
 
 /// The figures that define what a key result measures.

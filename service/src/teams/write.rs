@@ -1,38 +1,55 @@
 //! Managing teams and memberships: organization admins only.
 
+use crate::audit::Target;
+use crate::events::{self, ChangeKind, Event};
+use crate::people::{self, Profile};
+use crate::rules::validate;
 use crate::scope::Scope;
-use crate::{Error, Result, audit, db, new_id, permissions, tenant, validate};
+use crate::tenant::{self, Hierarchy};
+use crate::unit_of_work::{Work, write};
+use crate::{Error, Result, new_id, permissions};
 use entity::{TeamRole, membership, person, team};
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use std::collections::HashSet;
+use sea_orm::{ActiveValue::Set, ColumnTrait};
 use uuid::Uuid;
 
 /// Creates a team, inside `parent_id` when given (none for the company team).
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id()))]
 pub async fn create(s: Scope<'_>, name: &str, parent_id: Option<Uuid>) -> Result<team::Model> {
     permissions::require_admin(s.actor, "create teams")?;
     let name = validate::title("name", name)?;
-    let txn = db::begin_write(s.db).await?;
+    write(s, |w| Box::pin(insert(w, &name, parent_id))).await
+}
+
+async fn insert(w: &mut Work<'_>, name: &str, parent_id: Option<Uuid>) -> Result<team::Model> {
     if let Some(parent) = parent_id {
-        live_team(&txn, s, parent).await?;
+        live_team(w, parent).await?;
     }
-    let now = s.clock.now();
+    let now = w.now();
     let row = team::Model {
         id: new_id(),
-        organization_id: s.actor.organization_id,
+        organization_id: w.org().id(),
         parent_id,
-        name,
+        name: name.to_owned(),
         archived_at: None,
         created_at: now,
         updated_at: now,
     };
-    team::Entity::insert(team::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
-    audit::log(&txn, s.actor, "team.create", ("team", row.id), None::<&()>, Some(&row), now).await?;
-    txn.commit().await?;
+    tenant::insert::<team::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.audit(Target::Team(row.id), "create", None::<&()>, Some(&row)).await?;
+    w.announce(team_changed(&row, "created"));
     Ok(row)
 }
 
+fn team_changed(team: &team::Model, change: &str) -> Event {
+    events::changed(team.organization_id, ChangeKind::Team, team.id, change, [team.id])
+}
+
+fn membership_changed(membership: &membership::Model, change: &str) -> Event {
+    events::changed(membership.organization_id, ChangeKind::Membership, membership.id, change, [membership.team_id])
+}
+
 /// Renames a team or moves it under another parent (`Some(None)` makes it a root).
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), team.id = %id))]
 pub async fn update(
     s: Scope<'_>,
     id: Uuid,
@@ -41,62 +58,57 @@ pub async fn update(
 ) -> Result<team::Model> {
     permissions::require_admin(s.actor, "edit teams")?;
     let name = name.map(|n| validate::title("name", n)).transpose()?;
-    let txn = db::begin_write(s.db).await?;
-    let current = live_team(&txn, s, id).await?;
+    write(s, |w| Box::pin(edit(w, id, name.as_deref(), parent_id))).await
+}
+
+async fn edit(w: &mut Work<'_>, id: Uuid, name: Option<&str>, parent_id: Option<Option<Uuid>>) -> Result<team::Model> {
+    let current = live_team(w, id).await?;
     if let Some(Some(parent)) = parent_id {
-        live_team(&txn, s, parent).await?;
-        refuse_team_loop(&txn, s, id, parent).await?;
+        live_team(w, parent).await?;
+        if tenant::ancestors(w.db(), w.org(), Hierarchy::Teams, parent).await?.contains(&id) {
+            return Err(Error::BadUserInput("a team cannot sit inside itself or one of its own sub-teams".into()));
+        }
     }
-    let now = s.clock.now();
     let before = current.clone();
     let mut row: team::ActiveModel = current.into();
     if let Some(name) = name {
-        row.name = Set(name);
+        row.name = Set(name.to_owned());
     }
     if let Some(parent) = parent_id {
         row.parent_id = Set(parent);
     }
-    row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    audit::log(&txn, s.actor, "team.update", ("team", id), Some(&before), Some(&updated), now).await?;
-    txn.commit().await?;
+    row.updated_at = Set(w.now());
+    let updated = tenant::update::<team::Entity>(w.db(), w.org(), row).await?;
+    w.audit(Target::Team(id), "update", Some(&before), Some(&updated)).await?;
+    w.announce(team_changed(&updated, "updated"));
     Ok(updated)
 }
 
 /// Archives a team: it keeps its history, owns no new objectives, leaves team lists.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), team.id = %id))]
 pub async fn archive(s: Scope<'_>, id: Uuid) -> Result<team::Model> {
     permissions::require_admin(s.actor, "archive teams")?;
-    let txn = db::begin_write(s.db).await?;
-    let current = live_team(&txn, s, id).await?;
-    let now = s.clock.now();
+    write(s, |w| Box::pin(store_archived(w, id))).await
+}
+
+async fn store_archived(w: &mut Work<'_>, id: Uuid) -> Result<team::Model> {
+    let current = live_team(w, id).await?;
     let before = current.clone();
     let mut row: team::ActiveModel = current.into();
-    row.archived_at = Set(Some(now));
-    row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    audit::log(&txn, s.actor, "team.archive", ("team", id), Some(&before), Some(&updated), now).await?;
-    txn.commit().await?;
+    row.archived_at = Set(Some(w.now()));
+    row.updated_at = Set(w.now());
+    let updated = tenant::update::<team::Entity>(w.db(), w.org(), row).await?;
+    w.audit(Target::Team(id), "archive", Some(&before), Some(&updated)).await?;
+    w.announce(team_changed(&updated, "archived"));
     Ok(updated)
 }
 
-async fn live_team(db: &impl ConnectionTrait, s: Scope<'_>, id: Uuid) -> Result<team::Model> {
-    let team = tenant::get::<team::Entity>(db, s.actor, id).await?;
+async fn live_team(w: &Work<'_>, id: Uuid) -> Result<team::Model> {
+    let team = tenant::get::<team::Entity>(w.db(), w.org(), id).await?;
     if team.archived_at.is_some() {
         return Err(Error::Conflict(format!("team {:?} is archived", team.name)));
     }
     Ok(team)
-}
-
-async fn refuse_team_loop(db: &impl ConnectionTrait, s: Scope<'_>, id: Uuid, parent: Uuid) -> Result<()> {
-    let mut seen = HashSet::new();
-    let mut next = Some(parent);
-    while let Some(current) = next.filter(|n| seen.insert(*n)) {
-        if current == id {
-            return Err(Error::BadUserInput("a team cannot sit inside itself or one of its own sub-teams".into()));
-        }
-        next = tenant::get::<team::Entity>(db, s.actor, current).await?.parent_id;
-    }
-    Ok(())
 }
 
 /// Who to add to a team: an existing person, or a subject not seen yet (created now, so
@@ -108,6 +120,7 @@ pub enum Who {
 }
 
 /// Adds a person to a team with a role and an optional title.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), team.id = %team_id))]
 pub async fn add_member(
     s: Scope<'_>,
     team_id: Uuid,
@@ -117,38 +130,52 @@ pub async fn add_member(
 ) -> Result<membership::Model> {
     permissions::require_admin(s.actor, "manage team memberships")?;
     let title = title_of(title)?;
-    let txn = db::begin_write(s.db).await?;
-    live_team(&txn, s, team_id).await?;
-    let now = s.clock.now();
+    write(s, |w| Box::pin(join(w, team_id, &who, role, title.as_deref()))).await
+}
+
+async fn join(
+    w: &mut Work<'_>,
+    team_id: Uuid,
+    who: &Who,
+    role: TeamRole,
+    title: Option<&str>,
+) -> Result<membership::Model> {
+    live_team(w, team_id).await?;
+    let now = w.now();
     let person_id = match who {
-        Who::Person(id) => tenant::get::<person::Entity>(&txn, s.actor, id).await?.id,
-        Who::Subject { subject, display_name, email } => person_for(&txn, s, &subject, display_name, email).await?,
+        Who::Person(id) => tenant::get::<person::Entity>(w.db(), w.org(), *id).await?.id,
+        Who::Subject { subject, display_name, email } => {
+            let subject = validate::title("subject", subject)?;
+            let profile = Profile { display_name: display_name.clone(), email: email.clone() };
+            people::upsert(w.db(), w.org(), &subject, profile, now).await?
+        }
     };
-    let taken = membership::Entity::find()
+    let taken = tenant::scoped::<membership::Entity>(w.org())
         .filter(membership::Column::TeamId.eq(team_id))
         .filter(membership::Column::PersonId.eq(person_id))
-        .one(&txn)
+        .one(w.db())
         .await?;
     if taken.is_some() {
         return Err(Error::Conflict("that person is in the team already: update the membership instead".into()));
     }
     let row = membership::Model {
         id: new_id(),
-        organization_id: s.actor.organization_id,
+        organization_id: w.org().id(),
         team_id,
         person_id,
         role,
-        title,
+        title: title.map(str::to_owned),
         created_at: now,
         updated_at: now,
     };
-    membership::Entity::insert(membership::ActiveModel::from(row.clone())).exec_without_returning(&txn).await?;
-    audit::log(&txn, s.actor, "membership.create", ("membership", row.id), None::<&()>, Some(&row), now).await?;
-    txn.commit().await?;
+    tenant::insert::<membership::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.audit(Target::Membership(row.id), "create", None::<&()>, Some(&row)).await?;
+    w.announce(membership_changed(&row, "created"));
     Ok(row)
 }
 
 /// Changes a membership's role or title (`Some("")` clears the title).
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), membership.id = %id))]
 pub async fn update_member(
     s: Scope<'_>,
     id: Uuid,
@@ -157,9 +184,16 @@ pub async fn update_member(
 ) -> Result<membership::Model> {
     permissions::require_admin(s.actor, "manage team memberships")?;
     let title = title.map(|t| title_of(Some(t))).transpose()?;
-    let txn = db::begin_write(s.db).await?;
-    let current = tenant::get::<membership::Entity>(&txn, s.actor, id).await?;
-    let now = s.clock.now();
+    write(s, |w| Box::pin(edit_member(w, id, role, title.clone()))).await
+}
+
+async fn edit_member(
+    w: &mut Work<'_>,
+    id: Uuid,
+    role: Option<TeamRole>,
+    title: Option<Option<String>>,
+) -> Result<membership::Model> {
+    let current = tenant::get::<membership::Entity>(w.db(), w.org(), id).await?;
     let before = current.clone();
     let mut row: membership::ActiveModel = current.into();
     if let Some(role) = role {
@@ -168,22 +202,25 @@ pub async fn update_member(
     if let Some(title) = title {
         row.title = Set(title);
     }
-    row.updated_at = Set(now);
-    let updated = row.update(&txn).await?;
-    audit::log(&txn, s.actor, "membership.update", ("membership", id), Some(&before), Some(&updated), now).await?;
-    txn.commit().await?;
+    row.updated_at = Set(w.now());
+    let updated = tenant::update::<membership::Entity>(w.db(), w.org(), row).await?;
+    w.audit(Target::Membership(id), "update", Some(&before), Some(&updated)).await?;
+    w.announce(membership_changed(&updated, "updated"));
     Ok(updated)
 }
 
 /// Removes a person from a team; their check-ins and history stay.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), membership.id = %id))]
 pub async fn remove_member(s: Scope<'_>, id: Uuid) -> Result<membership::Model> {
     permissions::require_admin(s.actor, "manage team memberships")?;
-    let txn = db::begin_write(s.db).await?;
-    let current = tenant::get::<membership::Entity>(&txn, s.actor, id).await?;
-    membership::Entity::delete_by_id(id).exec(&txn).await?;
-    let now = s.clock.now();
-    audit::log(&txn, s.actor, "membership.delete", ("membership", id), Some(&current), None::<&()>, now).await?;
-    txn.commit().await?;
+    write(s, |w| Box::pin(leave(w, id))).await
+}
+
+async fn leave(w: &mut Work<'_>, id: Uuid) -> Result<membership::Model> {
+    let current = tenant::get::<membership::Entity>(w.db(), w.org(), id).await?;
+    tenant::delete::<membership::Entity>(w.db(), w.org(), id).await?;
+    w.audit(Target::Membership(id), "delete", Some(&current), None::<&()>).await?;
+    w.announce(membership_changed(&current, "deleted"));
     Ok(current)
 }
 
@@ -195,36 +232,4 @@ fn title_of(title: Option<&str>) -> Result<Option<String>> {
         }
         None => Ok(None),
     }
-}
-
-async fn person_for(
-    db: &impl ConnectionTrait,
-    s: Scope<'_>,
-    subject: &str,
-    display_name: Option<String>,
-    email: Option<String>,
-) -> Result<Uuid> {
-    let subject = validate::title("subject", subject)?;
-    let now = s.clock.now();
-    let row = person::ActiveModel {
-        id: Set(new_id()),
-        organization_id: Set(s.actor.organization_id),
-        subject: Set(subject.clone()),
-        email: Set(email),
-        display_name: Set(display_name),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    person::Entity::insert(row)
-        .on_conflict(
-            OnConflict::columns([person::Column::OrganizationId, person::Column::Subject]).do_nothing().to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    let found = person::Entity::find()
-        .filter(person::Column::OrganizationId.eq(s.actor.organization_id))
-        .filter(person::Column::Subject.eq(subject))
-        .one(db)
-        .await?;
-    found.map(|p| p.id).ok_or_else(|| Error::Conflict("the person could not be created".into()))
 }

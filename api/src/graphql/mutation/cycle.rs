@@ -8,7 +8,7 @@ use crate::graphql::mutation::written;
 use crate::payload;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::NaiveDate;
-use service::cycle_writes::{self, CyclePatch, NewCycle};
+use service::cycles::write::{self as cycle_writes, CyclePatch, NewCycle};
 
 /// Cycle mutations.
 #[derive(Default)]

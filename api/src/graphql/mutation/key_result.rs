@@ -9,8 +9,8 @@ use crate::graphql::mutation::{clearable, written};
 use crate::graphql::objective::Objective;
 use crate::payload;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
-use service::key_result_writes::{self, Changed, KeyResultPatch, NewKeyResult};
-use service::measurability::Definition;
+use service::key_results::write::{self as key_result_writes, Changed, KeyResultPatch, NewKeyResult};
+use service::rules::measurability::Definition;
 
 /// Key result mutations.
 #[derive(Default)]

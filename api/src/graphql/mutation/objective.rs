@@ -4,13 +4,13 @@ use crate::graphql::context::scope;
 use crate::graphql::enums::{AlignmentKind, ProgressDriver};
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, expect};
-use crate::graphql::mutation::{ObjectiveOrKeyResult, objective_or_key_result, written};
+use crate::graphql::mutation::{objective_or_key_result, written};
 use crate::graphql::objective::Objective;
 use crate::payload;
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use service::alignment::{self, Parent};
-use service::objective_life;
-use service::objective_writes::{self, NewObjective, ObjectivePatch};
+use service::objectives::alignment;
+use service::objectives::life as objective_life;
+use service::objectives::write::{self as objective_writes, NewObjective, ObjectivePatch};
 
 /// Objective mutations.
 #[derive(Default)]
@@ -85,13 +85,6 @@ payload!(
     ObjectivePayload { objective: Objective }
 );
 
-fn parent(id: &ID) -> Result<Parent> {
-    Ok(match objective_or_key_result(id)? {
-        ObjectiveOrKeyResult::Objective(id) => Parent::Objective(id),
-        ObjectiveOrKeyResult::KeyResult(id) => Parent::KeyResult(id),
-    })
-}
-
 fn payload(client_mutation_id: Option<String>, objective: entity::objective::Model) -> ObjectivePayload {
     ObjectivePayload { client_mutation_id, objective: Objective(objective.into()) }
 }
@@ -107,7 +100,7 @@ impl ObjectiveMutation {
             title: input.title,
             description: input.description,
             progress_driver: input.progress_driver.into(),
-            parent: input.parent_id.as_ref().map(parent).transpose()?,
+            parent: input.parent_id.as_ref().map(objective_or_key_result).transpose()?,
             alignment: input.alignment.into(),
         };
         let changed = objective_writes::create(s.service(), new).await.gql()?;
@@ -130,7 +123,7 @@ impl ObjectiveMutation {
     async fn align_objective(&self, ctx: &Context<'_>, input: AlignObjectiveInput) -> Result<ObjectivePayload> {
         let s = scope(ctx)?;
         let id = expect(Kind::Objective, &input.id)?;
-        let parent = input.parent_id.as_ref().map(parent).transpose()?;
+        let parent = input.parent_id.as_ref().map(objective_or_key_result).transpose()?;
         let aligned = alignment::align(s.service(), id, parent, input.alignment.into()).await.gql()?;
         Ok(written(&s, payload(input.client_mutation_id, aligned.objective)))
     }

@@ -6,13 +6,13 @@ use crate::graphql::enums::{FocusPolicyMode, InitiativeState};
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, expect};
 use crate::graphql::initiative::Initiative;
-use crate::graphql::mutation::{ObjectiveOrKeyResult, clearable, objective_or_key_result, written};
+use crate::graphql::mutation::{clearable, objective_or_key_result, written};
 use crate::graphql::organization::Organization;
 use crate::payload;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
-use service::dependencies::{self, End};
-use service::initiatives::{self, InitiativePatch};
 use service::organizations::{self, PolicyPatch};
+use service::planning::dependencies;
+use service::planning::initiatives::{self as initiatives, InitiativePatch};
 
 /// Planning mutations.
 #[derive(Default)]
@@ -79,13 +79,6 @@ payload!(
     UpdatePolicyPayload { organization: Organization }
 );
 
-fn end(id: &ID) -> Result<End> {
-    Ok(match objective_or_key_result(id)? {
-        ObjectiveOrKeyResult::Objective(id) => End::Objective(id),
-        ObjectiveOrKeyResult::KeyResult(id) => End::KeyResult(id),
-    })
-}
-
 #[Object]
 impl PlanningMutation {
     /// Adds an initiative to a key result (members of the owning team).
@@ -121,10 +114,14 @@ impl PlanningMutation {
     /// Records that your objective needs another team's (leads of your team).
     async fn create_dependency(&self, ctx: &Context<'_>, input: CreateDependencyInput) -> Result<DependencyPayload> {
         let s = scope(ctx)?;
-        let dependency =
-            dependencies::create(s.service(), end(&input.from_id)?, end(&input.to_id)?, input.note.as_deref())
-                .await
-                .gql()?;
+        let dependency = dependencies::create(
+            s.service(),
+            objective_or_key_result(&input.from_id)?,
+            objective_or_key_result(&input.to_id)?,
+            input.note.as_deref(),
+        )
+        .await
+        .gql()?;
         Ok(written(
             &s,
             DependencyPayload {

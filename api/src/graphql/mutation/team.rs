@@ -9,7 +9,7 @@ use crate::graphql::person::Membership;
 use crate::graphql::team::Team;
 use crate::payload;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
-use service::team_writes::{self, Who};
+use service::teams::write::{self as team_writes, Who};
 
 /// Team and membership mutations.
 #[derive(Default)]

@@ -1,0 +1,91 @@
+//! Tenancy held by the code's shape: outside `tenant.rs`, no module of the service can
+//! build a query or write a row itself. Queries need `EntityTrait` and row writes need
+//! `ActiveModelTrait` in scope, so a module that imports neither can only reach tenant
+//! tables through `tenant`'s functions, which all start from an organization taken from
+//! a verified actor. This test keeps it so.
+#![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
+
+use std::path::{Path, PathBuf};
+
+/// What only `tenant.rs` may use: whatever builds a statement of its own.
+const FORBIDDEN: &[&str] = &[
+    "EntityTrait",
+    "ActiveModelTrait",
+    "PaginatorTrait",
+    "Entity::find",
+    "Entity::insert",
+    "Entity::update",
+    "Entity::delete",
+    "from_raw_sql",
+    "Statement::from_sql",
+    "query_all_raw",
+    "query_one_raw",
+    "execute_raw",
+    "execute_unprepared",
+    "lock_exclusive",
+];
+
+/// The plumbing below tenancy: the connection (which passes statements through) and the
+/// event bus (whose NOTIFY touches no table).
+const EXEMPT: &[(&str, &str)] = &[
+    ("db.rs", "execute_raw"),
+    ("db.rs", "execute_unprepared"),
+    ("db.rs", "query_all_raw"),
+    ("db.rs", "query_one_raw"),
+    ("events.rs", "execute_raw"),
+    ("events.rs", "Statement::from_sql"),
+];
+
+fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// Each forbidden use in `text` (the file `name`), as `name:line: token`.
+fn violations(name: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        for token in FORBIDDEN {
+            let exempt = EXEMPT.iter().any(|(file, allowed)| name.ends_with(file) && allowed == token);
+            if code.contains(token) && !exempt {
+                found.push(format!("{name}:{}: {token}", number + 1));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_service_module_but_tenant_builds_its_own_statements() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&root, &mut files);
+    assert!(files.len() > 20, "the scan found the service's sources");
+    let mut found = Vec::new();
+    for file in files {
+        let name = file.strip_prefix(&root).unwrap().display().to_string();
+        if name == "tenant.rs" {
+            continue;
+        }
+        found.extend(violations(&name, &std::fs::read_to_string(&file).unwrap()));
+    }
+    assert!(found.is_empty(), "only tenant.rs may reach tables; move these behind tenant:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_scan_catches_a_query_that_skips_the_organization() {
+    let unscoped = "use sea_orm::{EntityTrait, QueryFilter};\n\
+                    let kr = key_result::Entity::find_by_id(id).one(db).await?;\n\
+                    row.update(db).await?; // ActiveModelTrait::update\n";
+    let found = violations("check_ins.rs", unscoped);
+    assert_eq!(found, ["check_ins.rs:1: EntityTrait", "check_ins.rs:2: Entity::find"]);
+    assert!(violations("events.rs", "txn.execute_raw(notify)").is_empty(), "the bus may notify");
+    assert!(!violations("teams.rs", "txn.execute_raw(sql)").is_empty(), "nobody else may");
+}
