@@ -1,6 +1,6 @@
 //! Change events for live displays, and the bus that carries them to every replica.
 //!
-//! Writers collect events in an [`Outbox`] inside their transaction. On PostgreSQL the
+//! Writers collect events in an outbox inside their transaction. On PostgreSQL the
 //! outbox sends them with `pg_notify` in that same transaction, so only committed changes
 //! are announced and every replica's listener hears them; on SQLite (one process) they
 //! go straight to the in-process channel after commit. Payloads carry ids and figures,

@@ -1,6 +1,6 @@
 //! The one unit of work every write goes through.
 //!
-//! [`write`] opens the transaction (IMMEDIATE on SQLite, after the writer's turn), hands
+//! [`write()`] opens the transaction (IMMEDIATE on SQLite, after the writer's turn), hands
 //! the write function a [`Work`] to read and write through, and then announces the
 //! change events the function queued (`pg_notify` inside the transaction on PostgreSQL),
 //! commits, and delivers them to this process's subscribers (SQLite). A deadlock or
