@@ -12,11 +12,12 @@ use crate::db::{self, Write};
 use crate::events::{Event, Outbox};
 use crate::scope::Scope;
 use crate::tenant::Org;
-use crate::{Actor, Result};
+use crate::{Actor, Clock, Result};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use sea_orm::DbErr;
 use sea_orm::RuntimeErr;
+use std::sync::OnceLock;
 
 /// How often a write the database aborted as a deadlock victim or for a serialization
 /// conflict runs again before the error reaches the caller.
@@ -26,14 +27,15 @@ const RETRIES: u32 = 3;
 pub struct Work<'a> {
     txn: Write,
     actor: &'a Actor,
-    now: DateTime<Utc>,
+    clock: &'a dyn Clock,
+    now: OnceLock<DateTime<Utc>>,
     outbox: Outbox,
 }
 
 impl<'a> Work<'a> {
     async fn begin(s: Scope<'a>) -> Result<Self> {
         let txn = db::begin_write(s.db).await?;
-        Ok(Work { txn, actor: s.actor, now: s.clock.now(), outbox: s.bus.outbox() })
+        Ok(Work { txn, actor: s.actor, clock: s.clock, now: OnceLock::new(), outbox: s.bus.outbox() })
     }
 
     /// The transaction: every read and write of the unit goes through it.
@@ -51,9 +53,11 @@ impl<'a> Work<'a> {
         self.actor.org()
     }
 
-    /// The time of the write: every row it stamps carries the same instant.
+    /// The time of the write: every row it stamps carries the same instant. It is read
+    /// on first use, after the write has taken its locks, so that of two writers queued
+    /// on one row the later one also carries the later time.
     pub fn now(&self) -> DateTime<Utc> {
-        self.now
+        *self.now.get_or_init(|| self.clock.now())
     }
 
     /// Records `verb` (e.g. `activate`) done to `target` in the audit trail, with the row
@@ -66,7 +70,7 @@ impl<'a> Work<'a> {
         after: Option<&A>,
     ) -> Result<()> {
         let change = audit::Change::by(self.actor, target, verb, before, after);
-        audit::record(&self.txn, change, self.now).await
+        audit::record(&self.txn, change, self.now()).await
     }
 
     /// Queues an event; it is announced only if the unit commits.
