@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
+use testdb::TestDatabase;
 
 const SECRET: &str = "cli-test-secret-0123456789";
 
@@ -11,11 +12,6 @@ fn trellis() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trellis"));
     command.env_remove("DATABASE_URL").env_remove("TRELLIS_JWT_SECRET").env_remove("TRELLIS_LISTEN");
     command
-}
-
-fn temp_db(name: &str) -> (String, std::path::PathBuf) {
-    let path = std::env::temp_dir().join(format!("trellis-cli-{name}-{}.db", uuid::Uuid::now_v7().simple()));
-    (format!("sqlite://{}", path.display()), path)
 }
 
 /// Fails unless the command exited non-zero with one line on stderr and no panic.
@@ -50,33 +46,31 @@ fn a_sqlite_file_in_a_missing_folder_is_one_line_and_a_failure() {
 fn a_port_in_use_is_one_line_and_a_failure() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let (url, path) = temp_db("port");
+    let database = TestDatabase::sqlite();
     let output = trellis()
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &url])
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &database.url])
         .env("TRELLIS_JWT_SECRET", SECRET)
         .env("RUST_LOG", "off")
         .output()
         .unwrap();
-    let _ = std::fs::remove_file(path);
     assert_one_line_failure(&output, &format!("cannot listen on 127.0.0.1:{port}"));
 }
 
 #[test]
 fn serve_without_a_secret_or_demo_says_what_to_set() {
-    let (url, _) = temp_db("nosecret");
-    let output = trellis().args(["serve", "--database-url", &url]).output().unwrap();
+    let database = TestDatabase::sqlite();
+    let output = trellis().args(["serve", "--database-url", &database.url]).output().unwrap();
     assert_one_line_failure(&output, "TRELLIS_JWT_SECRET");
 }
 
 #[test]
 fn migrate_creates_and_migrates_a_new_sqlite_file() {
-    let (url, path) = temp_db("migrate");
-    let output = trellis().args(["migrate", "--database-url", &url]).output().unwrap();
+    let database = TestDatabase::sqlite();
+    let output = trellis().args(["migrate", "--database-url", &database.url]).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(path.exists());
+    assert!(std::path::Path::new(database.url.trim_start_matches("sqlite://")).exists());
     // Running it again is a no-op, not an error.
-    assert!(trellis().args(["migrate", "--database-url", &url]).output().unwrap().status.success());
-    let _ = std::fs::remove_file(path);
+    assert!(trellis().args(["migrate", "--database-url", &database.url]).output().unwrap().status.success());
 }
 
 #[test]
@@ -121,10 +115,10 @@ impl Drop for Server {
 
 #[tokio::test]
 async fn serve_demo_with_no_secret_prints_a_working_admin_token() {
-    let (url, path) = temp_db("demo");
+    let database = TestDatabase::sqlite();
     let started = Instant::now();
     let mut child = trellis()
-        .args(["--demo", "--listen", "127.0.0.1:0", "--database-url", &url])
+        .args(["--demo", "--listen", "127.0.0.1:0", "--database-url", &database.url])
         .env("RUST_LOG", "off")
         .stdout(Stdio::piped())
         .spawn()
@@ -156,7 +150,4 @@ async fn serve_demo_with_no_secret_prints_a_working_admin_token() {
         .unwrap();
     assert_eq!(response["data"]["organization"]["name"], "Company X");
     assert_eq!(response["data"]["viewer"]["role"], "ADMIN");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
 }

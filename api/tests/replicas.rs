@@ -6,7 +6,6 @@
 #![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
 
 use futures::{SinkExt, StreamExt};
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -70,28 +69,12 @@ async fn graphql(base: &str, token: &str, query: &str, variables: Value) -> Valu
     body["data"].clone()
 }
 
-/// A fresh database URL and what drops it.
-async fn database() -> (String, Option<(String, String)>) {
-    match std::env::var("TRELLIS_TEST_DATABASE_URL").ok().filter(|u| u.starts_with("postgres")) {
-        Some(admin) => {
-            let name = format!("trellis_replicas_{}", uuid::Uuid::now_v7().simple());
-            let db = Database::connect(&admin).await.unwrap();
-            db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
-            let base = admin.rsplit_once('/').unwrap().0;
-            (format!("{base}/{name}"), Some((admin, name)))
-        }
-        None => {
-            let path = std::env::temp_dir().join(format!("trellis-replicas-{}.db", uuid::Uuid::now_v7().simple()));
-            (format!("sqlite://{}", path.display()), None)
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_check_in_through_one_process_reaches_subscribers_of_another_within_a_second() {
-    let (url, cleanup) = database().await;
-    let writer = start(&url, true);
-    let reader = if cleanup.is_some() { Some(start(&url, false)) } else { None };
+    // Declared first, dropped last: the servers stop before their database goes.
+    let database = testdb::TestDatabase::create().await.unwrap();
+    let writer = start(&database.url, true);
+    let reader = if database.is_postgres() { Some(start(&database.url, false)) } else { None };
     let subscriber_base = reader.as_ref().map_or(writer.1.clone(), |r| r.1.clone());
     let admin = token("dana", "admin");
     let ids = graphql(&writer.1, &admin, r#"{ company: objectives(filter: { search: "revenue back" }) { edges { node { id } } }
@@ -156,18 +139,4 @@ async fn a_check_in_through_one_process_reaches_subscribers_of_another_within_a_
     .await
     .expect("the SSE subscriber hears the check-in within a second");
     assert!((figures(&streamed) - rolled_up).abs() < 1e-9);
-
-    drop((writer, reader));
-    match cleanup {
-        Some((admin, name)) => {
-            let db = Database::connect(&admin).await.unwrap();
-            db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.unwrap();
-        }
-        None => {
-            let path = url.trim_start_matches("sqlite://");
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{path}{suffix}"));
-            }
-        }
-    }
 }

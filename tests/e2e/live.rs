@@ -157,14 +157,15 @@ async fn progress_streams_over_server_sent_events() {
     company_in(&wrapped, &ids.company);
 }
 
-/// On PostgreSQL the subscriber sits on a second server sharing the database (its own
-/// listener); SQLite serves one process, so there the subscriber shares the server.
+/// The subscriber sits on a second server sharing the database, with its own listener.
+/// (SQLite serves one process, so there is no second server to have.)
 #[tokio::test]
+#[cfg_attr(not(trellis_postgres), ignore = "PostgreSQL only: SQLite serves one process")]
 async fn a_check_in_on_one_replica_reaches_a_subscriber_on_another() {
     let app = TestApp::spawn_demo().await;
-    let replica = if trellis_tests::postgres_admin_url().is_some() { Some(app.replica().await) } else { None };
+    let replica = app.replica().await;
     let ids = demo(&app).await;
-    let mut socket = connect(replica.as_ref().unwrap_or(&app), "graphql-transport-ws", &app.demo_admin()).await;
+    let mut socket = connect(&replica, "graphql-transport-ws", &app.demo_admin()).await;
     subscribe(&mut socket, "subscribe", &ids.company).await;
     check_in(&app, &ids.lead_time, 33.0).await;
     let event = next_json(&mut socket).await;
@@ -184,12 +185,12 @@ async fn the_wall_page_is_self_contained() {
     assert!(!page.contains("src=\"http") && !page.contains("<link"), "no external scripts or styles");
 }
 
-/// On PostgreSQL, a listener that loses its connection reconnects and tells subscribers
-/// to refetch, then delivers again. (SQLite has no listener: one process, no connection
-/// to lose, so there is nothing to provoke and the test ends early.)
+/// A listener that loses its connection reconnects and tells subscribers to refetch, then
+/// delivers again. (SQLite has no listener: one process, no connection to lose.)
 #[tokio::test]
+#[cfg_attr(not(trellis_postgres), ignore = "PostgreSQL only: SQLite has no listener")]
 async fn a_lost_listener_connection_sends_resync_and_events_flow_again() {
-    let Some(admin_url) = trellis_tests::postgres_admin_url() else { return };
+    let admin_url = testdb::postgres_admin_url().unwrap();
     let app = TestApp::spawn_demo().await;
     let ids = demo(&app).await;
     let mut socket = connect(&app, "graphql-transport-ws", &app.demo_admin()).await;

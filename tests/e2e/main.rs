@@ -15,6 +15,7 @@ mod objectives;
 mod pagination;
 mod planning;
 mod schema;
+mod snapshots;
 mod statements;
 mod teams;
 mod tenancy;

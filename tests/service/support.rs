@@ -19,7 +19,7 @@ use service::rules::measurability::Definition;
 use service::{Actor, Clock, FixedClock, Identity, OrgRole, Scope, SystemClock, Uuid};
 use std::fmt::Debug;
 use std::sync::Arc;
-use trellis_tests::TestDatabase;
+use testdb::TestDatabase;
 
 pub const COMPANY_OBJECTIVE: &str = "Improve our processes to drive revenue back to positive";
 pub const SALES_OBJECTIVE: &str = "Speed up our sales cycle";

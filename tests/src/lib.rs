@@ -3,96 +3,23 @@
 //!
 //! The database is SQLite (a temporary file) unless `TRELLIS_TEST_DATABASE_URL` points
 //! at a PostgreSQL server (e.g. `postgres://postgres@127.0.0.1:5432/postgres`); then each
-//! app gets its own throwaway database there, dropped when the app is dropped.
+//! app gets its own throwaway database there. Either way it is a [`testdb::TestDatabase`],
+//! removed when the app is dropped, also when the test fails.
 
 use api::app::{Application, ServerSettings};
 use api::auth::{TokenRequest, mint};
 use api::config::{Limits, Secret};
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use service::{Clock, OrgRole, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
+use testdb::TestDatabase;
 use tokio::sync::oneshot;
 
 pub use reqwest::StatusCode;
 
 /// The secret every test app verifies tokens with.
 pub const SECRET: &str = "end-to-end-test-secret-0123456789";
-
-/// Which database the tests run on, from `TRELLIS_TEST_DATABASE_URL`.
-pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("TRELLIS_TEST_DATABASE_URL").ok().filter(|url| url.starts_with("postgres"))
-}
-
-/// A fresh database, removed when dropped.
-pub struct TestDatabase {
-    pub url: String,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    SqliteFile(std::path::PathBuf),
-    PostgresDatabase { admin_url: String, name: String },
-}
-
-impl TestDatabase {
-    /// A new empty database on the configured backend.
-    pub async fn create() -> anyhow::Result<Self> {
-        let name = format!("trellis_test_{}", uuid::Uuid::now_v7().simple());
-        match postgres_admin_url() {
-            Some(admin_url) => {
-                let admin = Database::connect(&admin_url).await?;
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
-                admin.close().await?;
-                let url = replace_database(&admin_url, &name);
-                Ok(TestDatabase { url, cleanup: Cleanup::PostgresDatabase { admin_url, name } })
-            }
-            None => {
-                let path = std::env::temp_dir().join(format!("{name}.db"));
-                Ok(TestDatabase { url: format!("sqlite://{}", path.display()), cleanup: Cleanup::SqliteFile(path) })
-            }
-        }
-    }
-}
-
-fn replace_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
-    let base = base.rsplit_once('/').map_or(base, |(head, _)| head);
-    match query {
-        Some(query) => format!("{base}/{name}?{query}"),
-        None => format!("{base}/{name}"),
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::SqliteFile(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _gone = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            Cleanup::PostgresDatabase { admin_url, name } => {
-                let (admin_url, name) = (admin_url.clone(), name.clone());
-                // Drop runs inside the test's runtime: drop the database from a thread of its own.
-                let dropped = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-                    runtime.block_on(async {
-                        let admin = Database::connect(&admin_url).await?;
-                        admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
-                        admin.close().await?;
-                        anyhow::Ok(())
-                    })
-                })
-                .join();
-                if !matches!(dropped, Ok(Ok(()))) {
-                    eprintln!("could not drop test database {}", self.url);
-                }
-            }
-        }
-    }
-}
 
 /// Options for [`TestApp::start`].
 #[derive(Debug, Clone, Default)]
@@ -216,21 +143,4 @@ pub fn token(org: &str, sub: &str, role: OrgRole, ttl: Duration) -> String {
 /// The first error's `extensions.code` of a response body.
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<no code>")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::replace_database;
-
-    #[test]
-    fn test_databases_replace_the_admin_database_name() {
-        assert_eq!(
-            replace_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
-            "postgres://postgres@127.0.0.1:5432/t1"
-        );
-        assert_eq!(
-            replace_database("postgres://p@h/postgres?sslmode=disable", "t1"),
-            "postgres://p@h/t1?sslmode=disable"
-        );
-    }
 }
