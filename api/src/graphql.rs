@@ -18,6 +18,7 @@ pub mod organization;
 pub mod person;
 pub mod prefetch;
 pub mod query;
+pub mod scalars;
 pub mod schema;
 pub mod subscription;
 pub mod team;

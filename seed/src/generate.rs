@@ -11,7 +11,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use service::events::Bus;
 use service::rules::{rollup, scoring};
 use service::unit_of_work::{Work, write};
-use service::{FixedClock, Identity, OrgRole, Result, Scope, new_id, organizations, tenant};
+use service::{FixedClock, Identity, OrgRole, Result, Scope, new_id, organizations};
 use uuid::Uuid;
 
 /// How big the generated organization is.
@@ -80,10 +80,10 @@ pub async fn organization(db: &DatabaseConnection, slug: &str, scale: Scale, now
 async fn fill(w: &mut Work<'_>, scale: Scale) -> Result<Generated> {
     let (org, now) = (w.org(), w.now());
     let teams = team_tree(org.id(), scale.teams, now);
-    tenant::insert_many::<team::Entity>(w.db(), org, teams.iter().cloned(), CHUNK).await?;
+    w.insert_many::<team::Entity>(teams.iter().cloned(), CHUNK).await?;
     let (people, memberships) = staff(org.id(), &teams, now);
-    tenant::insert_many::<person::Entity>(w.db(), org, people, CHUNK).await?;
-    tenant::insert_many::<membership::Entity>(w.db(), org, memberships.iter().cloned(), CHUNK).await?;
+    w.insert_many::<person::Entity>(people, CHUNK).await?;
+    w.insert_many::<membership::Entity>(memberships.iter().cloned(), CHUNK).await?;
 
     let today = now.date_naive();
     let first_month = (today.month0() / 3) * 3 + 1;
@@ -102,13 +102,13 @@ async fn fill(w: &mut Work<'_>, scale: Scale) -> Result<Generated> {
         created_at: now,
         updated_at: now,
     };
-    tenant::insert::<cycle::Entity>(w.db(), org, cycle).await?;
+    w.insert::<cycle::Entity>(cycle).await?;
 
     let okrs = okrs(org.id(), cycle_id, &teams, &memberships, scale, starts_on, now);
-    tenant::insert_many::<objective::Entity>(w.db(), org, okrs.objectives.iter().cloned(), CHUNK).await?;
-    tenant::insert_many::<key_result::Entity>(w.db(), org, okrs.key_results.iter().cloned(), CHUNK).await?;
-    tenant::insert_many::<check_in::Entity>(w.db(), org, okrs.check_ins.iter().cloned(), CHUNK).await?;
-    tenant::insert_many::<dependency::Entity>(w.db(), org, okrs.dependencies.iter().cloned(), CHUNK).await?;
+    w.insert_many::<objective::Entity>(okrs.objectives.iter().cloned(), CHUNK).await?;
+    w.insert_many::<key_result::Entity>(okrs.key_results.iter().cloned(), CHUNK).await?;
+    w.insert_many::<check_in::Entity>(okrs.check_ins.iter().cloned(), CHUNK).await?;
+    w.insert_many::<dependency::Entity>(okrs.dependencies.iter().cloned(), CHUNK).await?;
     Ok(Generated {
         organization_id: org.id(),
         cycle_id,

@@ -6,11 +6,11 @@ use crate::events::{self, Event};
 use crate::objectives::{guards, progress};
 use crate::rules::{scoring, validate};
 use crate::scope::Scope;
-use crate::tenant::{self, Owner};
+use crate::tenant;
 use crate::unit_of_work::{Work, write};
 use crate::{Error, Result, new_id, permissions};
 use entity::{Confidence, KeyResultKind, check_in, key_result, objective};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait};
 use uuid::Uuid;
 
 /// Longest idempotency key.
@@ -84,11 +84,11 @@ async fn insert(w: &mut Work<'_>, input: &NewCheckIn, value: f64, note: Option<S
         idempotency_key: input.idempotency_key.clone(),
         recorded_at: now,
     };
-    tenant::insert::<check_in::Entity>(w.db(), w.org(), row.clone()).await?;
-    let key_result = apply(w.db(), w.org(), kr, &row).await?;
+    w.insert::<check_in::Entity>(row.clone()).await?;
+    let key_result = apply(w, kr, &row).await?;
     w.audit(Target::CheckIn(row.id), "record", None::<&()>, Some(&row)).await?;
     // Last: from here the chain's rows stay locked until commit.
-    let rollup = progress::refresh(w.db(), w.org(), objective.id, now).await?;
+    let rollup = progress::refresh(w, objective.id).await?;
     w.announce(Event::CheckInRecorded {
         organization_id: row.organization_id,
         team_id: objective.team_id,
@@ -124,12 +124,7 @@ async fn replay(w: &Work<'_>, kr: &key_result::Model, input: &NewCheckIn) -> Res
 }
 
 /// Moves the key result to the reading.
-async fn apply(
-    db: &impl ConnectionTrait,
-    owner: impl Owner,
-    kr: key_result::Model,
-    reading: &check_in::Model,
-) -> Result<key_result::Model> {
+async fn apply(w: &Work<'_>, kr: key_result::Model, reading: &check_in::Model) -> Result<key_result::Model> {
     let progress = scoring::key_result_progress(scoring::Measure {
         kind: kr.kind,
         start: kr.start_value,
@@ -144,5 +139,5 @@ async fn apply(
     row.check_in_count = Set(count);
     row.last_check_in_at = Set(Some(reading.recorded_at));
     row.updated_at = Set(reading.recorded_at);
-    tenant::update::<key_result::Entity>(db, owner, row).await
+    w.update::<key_result::Entity>(row).await
 }

@@ -1,5 +1,6 @@
 //! Cycles: the goal periods.
 
+pub mod frozen;
 pub mod write;
 
 use crate::Actor;

@@ -55,7 +55,12 @@ impl<T: Owner + ?Sized> Owner for &T {
 }
 
 /// An entity that belongs to one organization.
-pub trait Tenant: EntityTrait<Model: Send + Sync + IntoActiveModel<Self::ActiveModel>, ActiveModel: Send> {
+pub trait Tenant:
+    EntityTrait<
+        Model: Send + Sync + IntoActiveModel<Self::ActiveModel>,
+        ActiveModel: Send + ActiveModelTrait<Entity = Self>,
+    >
+{
     /// The entity's name in messages (`objective`, `key result`).
     const NAME: &'static str;
     /// Its `organization_id` column.
@@ -139,7 +144,7 @@ pub fn scoped<E: Tenant>(owner: impl Owner) -> Scoped<E> {
 }
 
 /// Inserts a new row into the owner's organization (whatever organization the row said).
-pub async fn insert<E: Tenant>(db: &impl ConnectionTrait, owner: impl Owner, mut row: E::Model) -> Result<()> {
+pub(crate) async fn insert<E: Tenant>(db: &impl ConnectionTrait, owner: impl Owner, mut row: E::Model) -> Result<()> {
     E::place(&mut row, owner.org());
     E::insert(row.into_active_model()).exec_without_returning(db).await?;
     Ok(())
@@ -147,7 +152,7 @@ pub async fn insert<E: Tenant>(db: &impl ConnectionTrait, owner: impl Owner, mut
 
 /// Inserts many new rows into the owner's organization, in statements of at most
 /// `chunk` rows (SQLite binds at most 32,766 values per statement).
-pub async fn insert_many<E: Tenant>(
+pub(crate) async fn insert_many<E: Tenant>(
     db: &impl ConnectionTrait,
     owner: impl Owner,
     rows: impl IntoIterator<Item = E::Model>,
@@ -168,16 +173,17 @@ pub async fn insert_many<E: Tenant>(
 }
 
 /// Stores the changed columns of `row`, if it is the owner's; returns the row as stored.
-pub async fn update<E: Tenant>(db: &impl ConnectionTrait, owner: impl Owner, row: E::ActiveModel) -> Result<E::Model>
-where
-    E::ActiveModel: ActiveModelTrait<Entity = E>,
-{
+pub(crate) async fn update<E: Tenant>(
+    db: &impl ConnectionTrait,
+    owner: impl Owner,
+    row: E::ActiveModel,
+) -> Result<E::Model> {
     let update = E::update(row).validate()?.filter(E::ORG.eq(owner.org().id()));
     Ok(update.exec(db).await?)
 }
 
 /// Sets `columns` on the owner's rows matching `condition`.
-pub async fn update_where<E: Tenant>(
+pub(crate) async fn update_where<E: Tenant>(
     db: &impl ConnectionTrait,
     owner: impl Owner,
     columns: Vec<(E::Column, SimpleExpr)>,
@@ -191,7 +197,7 @@ pub async fn update_where<E: Tenant>(
 }
 
 /// Deletes the owner's row `id`, or answers NOT_FOUND.
-pub async fn delete<E: Tenant>(db: &impl ConnectionTrait, owner: impl Owner, id: Uuid) -> Result<()> {
+pub(crate) async fn delete<E: Tenant>(db: &impl ConnectionTrait, owner: impl Owner, id: Uuid) -> Result<()> {
     let deleted = E::delete_many().filter(E::ORG.eq(owner.org().id())).filter(E::ID.eq(id)).exec(db).await?;
     if deleted.rows_affected == 0 {
         return Err(crate::Error::not_found(E::NAME, id));
@@ -350,16 +356,47 @@ pub async fn ancestors(
     hierarchy: Hierarchy,
     id: Uuid,
 ) -> Result<Vec<Uuid>> {
+    Ok(chain(db, owner, hierarchy, id, false).await?.into_iter().map(|(id, _)| id).collect())
+}
+
+/// An objective's chain as its progress rolls up: `id` and its ancestors, nearest first,
+/// up to the first whose cycle is closed (its figures are frozen), which comes second.
+pub async fn open_ancestors(
+    db: &impl ConnectionTrait,
+    owner: impl Owner,
+    id: Uuid,
+) -> Result<(Vec<Uuid>, Option<Uuid>)> {
+    let rows = chain(db, owner, Hierarchy::Objectives, id, true).await?;
+    let open = rows.iter().take_while(|(_, closed)| !closed).map(|(id, _)| *id).collect::<Vec<_>>();
+    let frozen = rows.get(open.len()).map(|(id, _)| *id);
+    Ok((open, frozen))
+}
+
+/// The chain's ids, each with whether it lies in a closed cycle (asked only when
+/// `with_cycles`; objectives only).
+async fn chain(
+    db: &impl ConnectionTrait,
+    owner: impl Owner,
+    hierarchy: Hierarchy,
+    id: Uuid,
+    with_cycles: bool,
+) -> Result<Vec<(Uuid, bool)>> {
     use sea_orm::{Statement, Value};
     let backend = db.get_database_backend();
     let (table, parent) = hierarchy.table_and_parent();
     let p = |i: usize| if backend == DbBackend::Postgres { format!("${i}") } else { "?".to_owned() };
+    let closed = if with_cycles {
+        "EXISTS (SELECT 1 FROM objectives o JOIN cycles c ON c.id = o.cycle_id \
+         WHERE o.id = chain.id AND c.state = 'CLOSED')"
+    } else {
+        "FALSE"
+    };
     let sql = format!(
         "WITH RECURSIVE chain(id, parent_id, depth) AS (\
          SELECT id, {parent}, 0 FROM {table} WHERE id = {} AND organization_id = {} \
          UNION ALL SELECT t.id, t.{parent}, chain.depth + 1 FROM {table} t \
          JOIN chain ON t.id = chain.parent_id WHERE t.organization_id = {} AND chain.depth < {MAX_CHAIN}) \
-         SELECT id FROM chain ORDER BY depth",
+         SELECT id, {closed} AS closed FROM chain ORDER BY depth",
         p(1),
         p(2),
         p(3)
@@ -374,7 +411,7 @@ pub async fn ancestors(
         if !seen.insert(id) {
             break;
         }
-        ids.push(id);
+        ids.push((id, row.try_get("", "closed")?));
     }
     Ok(ids)
 }
@@ -410,4 +447,56 @@ pub(crate) async fn create_organization(db: &impl ConnectionTrait, row: organiza
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// Rows whose cycles [`closed_cycle_among`] looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct CycleRows<'a> {
+    pub cycles: &'a [Uuid],
+    pub objectives: &'a [Uuid],
+    pub key_results: &'a [Uuid],
+}
+
+/// The first closed cycle among `rows`' cycles (a cycle itself, an objective's cycle, the
+/// cycle of a key result's objective), other than `except`: one statement.
+pub async fn closed_cycle_among(
+    db: &impl ConnectionTrait,
+    owner: impl Owner,
+    rows: CycleRows<'_>,
+    except: Option<Uuid>,
+) -> Result<Option<cycle::Model>> {
+    use sea_orm::Condition;
+    use sea_orm::sea_query::Query;
+    let (backend, org) = (db.get_database_backend(), owner.org().id());
+    let cycles_of_objectives = |objectives: SimpleExpr| {
+        Query::select()
+            .column(objective::Column::CycleId)
+            .from(objective::Entity)
+            .and_where(objective::Column::OrganizationId.eq(org))
+            .and_where(objectives)
+            .to_owned()
+    };
+    let mut any = Condition::any();
+    if !rows.cycles.is_empty() {
+        any = any.add(one_of(backend, cycle::Column::Id, rows.cycles));
+    }
+    if !rows.objectives.is_empty() {
+        let objectives = one_of(backend, objective::Column::Id, rows.objectives);
+        any = any.add(cycle::Column::Id.in_subquery(cycles_of_objectives(objectives)));
+    }
+    if !rows.key_results.is_empty() {
+        let objectives_of_key_results = Query::select()
+            .column(key_result::Column::ObjectiveId)
+            .from(key_result::Entity)
+            .and_where(key_result::Column::OrganizationId.eq(org))
+            .and_where(one_of(backend, key_result::Column::Id, rows.key_results))
+            .to_owned();
+        let objectives = objective::Column::Id.in_subquery(objectives_of_key_results);
+        any = any.add(cycle::Column::Id.in_subquery(cycles_of_objectives(objectives)));
+    }
+    let mut closed = scoped::<cycle::Entity>(owner).filter(cycle::Column::State.eq(CycleState::Closed)).filter(any);
+    if let Some(except) = except {
+        closed = closed.filter(cycle::Column::Id.ne(except));
+    }
+    closed.one(db).await
 }

@@ -8,16 +8,18 @@
 //! function therefore holds only its rules and its rows.
 
 use crate::audit::{self, Target};
+use crate::cycles::frozen::{InCycle, Touched};
 use crate::db::{self, Write};
 use crate::events::{Event, Outbox};
 use crate::scope::Scope;
-use crate::tenant::Org;
+use crate::tenant::{self, Org, one_of};
 use crate::{Actor, Clock, Result};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
-use sea_orm::DbErr;
-use sea_orm::RuntimeErr;
-use std::sync::OnceLock;
+use sea_orm::sea_query::SimpleExpr;
+use sea_orm::{ConnectionTrait, DbErr, IntoActiveModel, RuntimeErr};
+use std::sync::{Mutex, OnceLock};
+use uuid::Uuid;
 
 /// How often a write the database aborted as a deadlock victim or for a serialization
 /// conflict runs again before the error reaches the caller.
@@ -30,12 +32,14 @@ pub struct Work<'a> {
     clock: &'a dyn Clock,
     now: OnceLock<DateTime<Utc>>,
     outbox: Outbox,
+    touched: Mutex<Touched>,
 }
 
 impl<'a> Work<'a> {
     async fn begin(s: Scope<'a>) -> Result<Self> {
         let txn = db::begin_write(s.db).await?;
-        Ok(Work { txn, actor: s.actor, clock: s.clock, now: OnceLock::new(), outbox: s.bus.outbox() })
+        let outbox = s.bus.outbox();
+        Ok(Work { txn, actor: s.actor, clock: s.clock, now: OnceLock::new(), outbox, touched: Mutex::default() })
     }
 
     /// The transaction: every read and write of the unit goes through it.
@@ -85,8 +89,63 @@ impl<'a> Work<'a> {
         }
     }
 
+    /// Inserts a new row into the writer's organization.
+    pub async fn insert<E: InCycle>(&self, row: E::Model) -> Result<()> {
+        self.note::<E>(&row.clone().into_active_model(), true);
+        tenant::insert::<E>(&self.txn, self.org(), row).await
+    }
+
+    /// Inserts many new rows, in statements of at most `chunk` rows.
+    pub async fn insert_many<E: InCycle>(&self, rows: impl IntoIterator<Item = E::Model>, chunk: usize) -> Result<()> {
+        let rows: Vec<E::Model> = rows.into_iter().collect();
+        for row in &rows {
+            self.note::<E>(&row.clone().into_active_model(), true);
+        }
+        tenant::insert_many::<E>(&self.txn, self.org(), rows, chunk).await
+    }
+
+    /// Stores the changed columns of `row`; returns the row as stored.
+    pub async fn update<E: InCycle>(&self, row: E::ActiveModel) -> Result<E::Model> {
+        self.note::<E>(&row, false);
+        tenant::update::<E>(&self.txn, self.org(), row).await
+    }
+
+    /// Sets `columns` on the rows `ids`.
+    pub async fn update_ids<E: InCycle>(&self, ids: &[Uuid], columns: Vec<(E::Column, SimpleExpr)>) -> Result<u64> {
+        self.touch(ids.iter().filter_map(|id| E::itself(*id)));
+        let backend = self.txn.get_database_backend();
+        tenant::update_where::<E>(&self.txn, self.org(), columns, one_of(backend, E::ID, ids)).await
+    }
+
+    /// Deletes the row `id`, or answers NOT_FOUND.
+    pub async fn delete<E: InCycle>(&self, id: Uuid) -> Result<()> {
+        self.touch(E::itself(id));
+        tenant::delete::<E>(&self.txn, self.org(), id).await
+    }
+
+    /// This write closes or reopens `cycle_id`, so it may change that cycle's rows.
+    pub fn changes_state_of(&self, cycle_id: Uuid) {
+        self.touched_mut(|t| t.changing_state_of(cycle_id));
+    }
+
+    fn note<E: InCycle>(&self, row: &E::ActiveModel, inserting: bool) {
+        self.touch(E::anchors(row, inserting));
+    }
+
+    fn touch(&self, anchors: impl IntoIterator<Item = crate::cycles::frozen::Anchor>) {
+        self.touched_mut(|t| t.add(anchors));
+    }
+
+    fn touched_mut(&self, f: impl FnOnce(&mut Touched)) {
+        // Nothing panics while holding it; a poisoned lock still holds sound data.
+        let mut touched = self.touched.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut touched);
+    }
+
     async fn commit(self) -> Result<()> {
-        let Work { txn, outbox, .. } = self;
+        let Work { txn, outbox, touched, actor, .. } = self;
+        let touched = touched.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        touched.refuse_closed(&txn, actor.org()).await?;
         outbox.send_in(&txn).await?;
         txn.commit().await?;
         outbox.committed();

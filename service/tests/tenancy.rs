@@ -89,3 +89,42 @@ fn the_scan_catches_a_query_that_skips_the_organization() {
     assert!(violations("events.rs", "txn.execute_raw(notify)").is_empty(), "the bus may notify");
     assert!(!violations("teams.rs", "txn.execute_raw(sql)").is_empty(), "nobody else may");
 }
+
+/// Row writes that only the unit of work may make: it notes what each row touches, so
+/// that a write into a closed cycle is refused whichever mutation makes it.
+const WRITES: &[&str] = &[
+    "tenant::insert::<",
+    "tenant::insert_many::<",
+    "tenant::update::<",
+    "tenant::update_where::<",
+    "tenant::delete::<",
+];
+
+/// Each row write in `text` (the file `name`) that bypasses the unit of work.
+fn bypasses(name: &str, text: &str) -> Vec<String> {
+    let own = |token: &str| name == "unit_of_work.rs" || (name == "audit.rs" && token == "tenant::insert::<");
+    let mut found = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        for token in WRITES.iter().filter(|token| code.contains(**token) && !own(token)) {
+            found.push(format!("{name}:{}: {token}", number + 1));
+        }
+    }
+    found
+}
+
+#[test]
+fn every_row_write_goes_through_the_unit_of_work() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&root, &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let name = file.strip_prefix(&root).unwrap().display().to_string();
+        found.extend(bypasses(&name, &std::fs::read_to_string(&file).unwrap()));
+    }
+    assert!(found.is_empty(), "write rows through `Work`'s methods (w.insert, w.update, …):\n{}", found.join("\n"));
+    let planted = "tenant::update::<objective::Entity>(w.db(), w.org(), row).await?;";
+    assert_eq!(bypasses("objectives/write.rs", planted), ["objectives/write.rs:1: tenant::update::<"]);
+    assert!(bypasses("audit.rs", "crate::tenant::insert::<audit_event::Entity>(db, org, row)").is_empty());
+}

@@ -131,3 +131,68 @@ async fn health_and_readiness_answer_and_responses_carry_a_request_id() {
     assert_eq!(ready.status(), StatusCode::OK);
     assert_eq!(ready.text().await.unwrap(), "ready");
 }
+
+#[tokio::test]
+async fn two_authorization_headers_are_refused_as_ambiguous_credentials() {
+    let app = TestApp::spawn_demo().await;
+    let viewer = app.token(seed::demo::SLUG, "someone", service::OrgRole::Viewer);
+    let request = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .header("Authorization", format!("Bearer {}", app.demo_admin()))
+        .header("Authorization", format!("Bearer {viewer}"))
+        .json(&json!({ "query": "{ viewer { role } }" }));
+    let (status, body) = send(request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(error_code(&body), "BAD_REQUEST");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("ambiguous credentials"), "{body}");
+    assert!(body.get("data").is_none_or(Value::is_null), "nothing was executed: {body}");
+}
+
+#[tokio::test]
+async fn an_argument_out_of_its_type_is_a_coded_request_error() {
+    let app = TestApp::spawn_demo().await;
+    let cycles = app.data(&app.demo_admin(), "{ cycles(first: 1) { edges { node { id } } } }", json!({})).await;
+    let cycle = cycles["cycles"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned();
+    let literal = format!(r#"{{ alignmentTree(cycleId: "{cycle}", maxDepth: -15506765264) {{ nodes {{ depth }} }} }}"#);
+    let variable = "query($d: Int) { alignmentTree(cycleId: $c, maxDepth: $d) { nodes { depth } } }"
+        .replace("query($d: Int)", "query($c: ID!, $d: Int)");
+    let bad_date = "mutation($i: CreateCycleInput!) { createCycle(input: $i) { cycle { id } } }";
+    let asked = [
+        (literal.as_str(), json!({})),
+        (variable.as_str(), json!({ "c": cycle, "d": 99_999_999_999_i64 })),
+        (bad_date, json!({ "i": { "name": "Bad", "startsOn": "2027-02-30", "endsOn": "2027-03-31" } })),
+    ];
+    for (query, variables) in asked {
+        let request = app
+            .http
+            .post(format!("{}/graphql", app.base))
+            .bearer_auth(app.demo_admin())
+            .header("Accept", "application/graphql-response+json")
+            .json(&json!({ "query": query, "variables": variables }));
+        let (status, body) = send(request).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{query}: {body}");
+        assert!(body["errors"][0].get("path").is_none(), "a request error has no path: {body}");
+        assert!(body.get("data").is_none_or(Value::is_null), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn scalars_carry_the_names_and_descriptions_clients_know() {
+    let app = TestApp::spawn_demo().await;
+    let query = r#"{ __schema { types { kind name description } } }"#;
+    let data = app.data(&app.demo_admin(), query, json!({})).await;
+    let scalars: Vec<&Value> =
+        data["__schema"]["types"].as_array().unwrap().iter().filter(|t| t["kind"] == "SCALAR").collect();
+    let names: Vec<&str> = scalars.iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Date") && names.contains(&"DateTime"), "{names:?}");
+    assert!(!names.contains(&"NaiveDate"), "no Rust type names: {names:?}");
+    let ours = scalars
+        .into_iter()
+        .filter(|t| !["String", "Int", "Float", "Boolean", "ID"].contains(&t["name"].as_str().unwrap()));
+    for scalar in ours {
+        let description = scalar["description"].as_str().unwrap_or_default();
+        assert!(!description.is_empty() && !description.contains("Implement the"), "{scalar}");
+    }
+}

@@ -8,6 +8,7 @@ mod check_ins;
 mod concurrency;
 mod cycles;
 mod demo;
+mod frozen;
 mod http;
 mod limits;
 mod live;

@@ -157,7 +157,8 @@ async fn every_write_leaves_its_audit_rows_and_announces_its_changes_after_commi
 
     let carried = t
         .row(objectives::life::carry_over(s, o.id, next.id), &["objective.carry_over"], &["objective:carried_over"])
-        .await;
+        .await
+        .changed;
     assert_eq!(
         carried.rolled_up.iter().map(|r| r.id).collect::<Vec<Uuid>>(),
         [carried.objective.id],

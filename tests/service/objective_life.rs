@@ -97,7 +97,7 @@ async fn carrying_over_makes_a_draft_copy_in_the_later_cycle_that_links_back() {
     let next_quarter = w.add_cycle("Q1 2027", day(2027, 1, 1), day(2027, 3, 31)).await;
     close(w.scope(&sam), sales.id, None).await.unwrap();
 
-    let copy = carry_over(w.scope(&sam), sales.id, next_quarter.id).await.unwrap().objective;
+    let copy = carry_over(w.scope(&sam), sales.id, next_quarter.id).await.unwrap().changed.objective;
 
     assert_ne!(copy.id, sales.id);
     assert_eq!(copy, w.objective_by_id(copy.id).await);

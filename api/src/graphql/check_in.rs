@@ -6,8 +6,8 @@ use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::key_result::KeyResult;
 use crate::graphql::person::Person;
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::check_in;
 
 /// A reading of a key result at a moment. Never edited: a correction is a new check-in.
@@ -27,8 +27,8 @@ impl CheckIn {
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
-    async fn recorded_at(&self) -> DateTime<Utc> {
-        self.0.recorded_at
+    async fn recorded_at(&self) -> DateTime {
+        DateTime(self.0.recorded_at)
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<Person>> {
         Ok(scope(ctx)?.loaders.people.load_one(self.0.author_id).await.gql()?.map(Person))

@@ -4,8 +4,8 @@ use crate::graphql::context::scope;
 use crate::graphql::enums::CycleState;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
+use crate::graphql::scalars::{Date, DateTime};
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, NaiveDate, Utc};
 use entity::cycle;
 use service::rules::scoring;
 
@@ -20,12 +20,12 @@ impl Cycle {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    async fn starts_on(&self) -> NaiveDate {
-        self.0.starts_on
+    async fn starts_on(&self) -> Date {
+        Date(self.0.starts_on)
     }
     /// The cycle's last day (inclusive).
-    async fn ends_on(&self) -> NaiveDate {
-        self.0.ends_on
+    async fn ends_on(&self) -> Date {
+        Date(self.0.ends_on)
     }
     async fn state(&self) -> CycleState {
         self.0.state.into()
@@ -41,7 +41,7 @@ impl Cycle {
     async fn elapsed(&self, ctx: &Context<'_>) -> Result<f64> {
         Ok(scoring::elapsed_fraction(self.0.starts_on, self.0.ends_on, scope(ctx)?.clock.now()))
     }
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.closed_at
+    async fn closed_at(&self) -> Option<DateTime> {
+        self.0.closed_at.map(DateTime)
     }
 }

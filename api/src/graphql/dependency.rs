@@ -6,8 +6,8 @@ use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::key_result::KeyResult;
 use crate::graphql::objective::Objective;
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::dependency;
 use uuid::Uuid;
 
@@ -51,10 +51,10 @@ impl Dependency {
     async fn state(&self) -> DependencyState {
         self.0.state.into()
     }
-    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
-        self.0.resolved_at
+    async fn resolved_at(&self) -> Option<DateTime> {
+        self.0.resolved_at.map(DateTime)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
     }
 }

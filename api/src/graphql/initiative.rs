@@ -6,8 +6,9 @@ use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::key_result::KeyResult;
 use crate::graphql::person::Person;
-use async_graphql::{Context, ID, Json, Object, Result};
-use chrono::{DateTime, Utc};
+use crate::graphql::scalars::DateTime;
+use crate::graphql::scalars::Json;
+use async_graphql::{Context, ID, Object, Result};
 use entity::{audit_event, initiative};
 
 /// An activity that should move a key result; individuals are assigned here.
@@ -32,8 +33,8 @@ impl Initiative {
         let Some(assignee) = self.0.assignee_id else { return Ok(None) };
         Ok(scope(ctx)?.loaders.people.load_one(assignee).await.gql()?.map(Person))
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
     }
 }
 
@@ -75,14 +76,14 @@ impl AuditEvent {
         Ok(scope(ctx)?.loaders.people.load_one(actor).await.gql()?.map(Person))
     }
     /// The row before the change.
-    async fn before(&self) -> Option<Json<serde_json::Value>> {
+    async fn before(&self) -> Option<Json> {
         self.0.before.clone().map(Json)
     }
     /// The row after the change.
-    async fn after(&self) -> Option<Json<serde_json::Value>> {
+    async fn after(&self) -> Option<Json> {
         self.0.after.clone().map(Json)
     }
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+    async fn occurred_at(&self) -> DateTime {
+        DateTime(self.0.occurred_at)
     }
 }

@@ -9,8 +9,8 @@ use crate::graphql::ids::{Kind, encode};
 use crate::graphql::initiative::Initiative;
 use crate::graphql::objective::{Objective, expected_progress};
 use crate::graphql::person::Person;
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::key_result;
 use service::rules::scoring;
 
@@ -70,8 +70,8 @@ impl KeyResult {
     async fn check_in_count(&self) -> i32 {
         self.0.check_in_count
     }
-    async fn last_check_in_at(&self) -> Option<DateTime<Utc>> {
-        self.0.last_check_in_at
+    async fn last_check_in_at(&self) -> Option<DateTime> {
+        self.0.last_check_in_at.map(DateTime)
     }
     async fn objective(&self, ctx: &Context<'_>) -> Result<Option<Objective>> {
         Ok(scope(ctx)?.loaders.objectives.load_one(self.0.objective_id).await.gql()?.map(Objective))
@@ -119,10 +119,10 @@ impl KeyResult {
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Initiative, |i| i.id, Initiative)
     }
     /// When it was archived; archived key results keep their check-ins.
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    async fn archived_at(&self) -> Option<DateTime> {
+        self.0.archived_at.map(DateTime)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
     }
 }

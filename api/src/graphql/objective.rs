@@ -8,9 +8,9 @@ use crate::graphql::enums::{AlignmentKind, ObjectiveState, ProgressDriver, Statu
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::key_result::KeyResult;
+use crate::graphql::scalars::DateTime;
 use crate::graphql::team::Team;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::{key_result, objective};
 use service::rules::scoring;
 
@@ -94,8 +94,8 @@ impl Objective {
         Ok(scope(ctx)?.loaders.objectives.load_one(source).await.gql()?.map(Objective))
     }
     /// When it was archived; archived objectives keep their history.
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    async fn archived_at(&self) -> Option<DateTime> {
+        self.0.archived_at.map(DateTime)
     }
     /// Progress frozen when the objective or its cycle closed.
     async fn final_score(&self) -> Option<f64> {
@@ -109,8 +109,8 @@ impl Objective {
         Ok(self.key_result_rows(&scope(ctx)?).await?.iter().map(|kr| kr.check_in_count).sum())
     }
     /// The latest check-in on any of its key results.
-    async fn last_check_in_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
-        Ok(self.key_result_rows(&scope(ctx)?).await?.iter().filter_map(|kr| kr.last_check_in_at).max())
+    async fn last_check_in_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime>> {
+        Ok(self.key_result_rows(&scope(ctx)?).await?.iter().filter_map(|kr| kr.last_check_in_at).max().map(DateTime))
     }
     #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
     async fn key_results(
@@ -163,10 +163,10 @@ impl Objective {
         let rows = scope(ctx)?.loaders.dependencies_to.load_one(self.0.id).await.gql()?.unwrap_or_default();
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Dependency, |d| d.id, Dependency)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
     }
 }

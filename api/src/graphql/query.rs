@@ -92,9 +92,9 @@ pub struct AuditEventFilter {
     /// Events by this person.
     pub actor_id: Option<ID>,
     /// At or after this time.
-    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    pub since: Option<crate::graphql::scalars::DateTime>,
     /// Before this time.
-    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    pub until: Option<crate::graphql::scalars::DateTime>,
 }
 
 impl AuditEventFilter {
@@ -110,8 +110,8 @@ impl AuditEventFilter {
         Ok(service::audit::AuditFilter {
             entity_id,
             actor_id: self.actor_id.as_ref().map(|id| expect(Kind::Person, id)).transpose()?,
-            since: self.since,
-            until: self.until,
+            since: self.since.map(|at| at.0),
+            until: self.until.map(|at| at.0),
         })
     }
 }

@@ -7,8 +7,8 @@ use crate::graphql::context::{Caller, RequestData};
 use crate::graphql::enums::{Confidence, Status};
 use crate::graphql::error::bad_input;
 use crate::graphql::ids::{Kind, encode, expect};
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
-use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 use service::events::{Bus, Event, Figures};
 use std::sync::Arc;
@@ -52,7 +52,7 @@ pub struct ProgressEvent {
     pub objective_id: Option<ID>,
     /// The key result's objective and every ancestor it rolls up into, nearest first.
     pub chain: Vec<ObjectiveFigures>,
-    pub at: Option<DateTime<Utc>>,
+    pub at: Option<DateTime>,
 }
 
 /// A check-in was recorded (or, with `resync`, events may have been missed).
@@ -64,7 +64,7 @@ pub struct CheckInEvent {
     pub team_id: Option<ID>,
     pub value: Option<f64>,
     pub confidence: Option<Confidence>,
-    pub at: Option<DateTime<Utc>>,
+    pub at: Option<DateTime>,
 }
 
 /// An objective was created, edited, aligned, activated, closed, carried over or archived
@@ -191,7 +191,7 @@ impl Subscription {
                         current_value: Some(*current_value),
                         objective_id: Some(encode(Kind::Objective, *objective_id)),
                         chain: chain.iter().map(Into::into).collect(),
-                        at: Some(*at),
+                        at: Some(DateTime(*at)),
                     })
                 }
                 _ => None,
@@ -222,7 +222,7 @@ impl Subscription {
                         team_id: Some(encode(Kind::Team, *team_id)),
                         value: Some(*value),
                         confidence: Some((*confidence).into()),
-                        at: Some(*at),
+                        at: Some(DateTime(*at)),
                     })
                 }
                 _ => None,

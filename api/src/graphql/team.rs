@@ -6,8 +6,8 @@ use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode, expect};
 use crate::graphql::objective::Objective;
 use crate::graphql::person::Membership;
+use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
 use entity::team;
 
 /// A unit that owns OKRs. Teams nest: company → department → team.
@@ -71,10 +71,10 @@ impl Team {
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Objective, |o| o.id, Objective)
     }
     /// When the team was archived; archived teams keep their history.
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.0.archived_at
+    async fn archived_at(&self) -> Option<DateTime> {
+        self.0.archived_at.map(DateTime)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
     }
 }

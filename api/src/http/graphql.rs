@@ -85,6 +85,21 @@ pub struct Refusal {
     pub message: String,
 }
 
+/// The caller behind a request's headers. Two `Authorization` headers are refused, not
+/// resolved by picking one: a proxy that appends its own must not change who the caller is.
+pub async fn authenticate_headers(state: &AppState, headers: &HeaderMap) -> Result<service::Actor, Refusal> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let authorization = values.next();
+    if values.next().is_some() {
+        return Err(Refusal {
+            status: StatusCode::BAD_REQUEST,
+            code: "BAD_REQUEST",
+            message: "ambiguous credentials: send exactly one Authorization header".into(),
+        });
+    }
+    authenticate(state, authorization.and_then(|v| v.to_str().ok())).await
+}
+
 /// The caller behind an `Authorization` header value.
 pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Result<service::Actor, Refusal> {
     let unauthenticated =
@@ -111,8 +126,7 @@ async fn execute(
     request: async_graphql::Request,
     method: Method,
 ) -> Response {
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let actor = match authenticate(state, authorization).await {
+    let actor = match authenticate_headers(state, headers).await {
         Ok(actor) => actor,
         Err(refusal) => return reply::error(refusal.status, media, refusal.code, &refusal.message),
     };
@@ -138,8 +152,9 @@ async fn execute(
             return reply::error(StatusCode::SERVICE_UNAVAILABLE, media, "TIMEOUT", &message);
         }
     };
-    let request_error = response.data == Value::Null && response.errors.iter().all(|e| e.path.is_empty());
     let mut response = response;
+    code_input_errors(&mut response);
+    let request_error = response.data == Value::Null && response.errors.iter().all(|e| e.path.is_empty());
     let status = if request_error && !response.errors.is_empty() {
         for error in &mut response.errors {
             tag(error, "GRAPHQL_VALIDATION_FAILED");
@@ -184,6 +199,27 @@ fn refuse_malformed(request: &mut async_graphql::Request, media: Media, method: 
         }
     }
     None
+}
+
+/// An argument or variable that does not fit its type (an `Int` out of range, a malformed
+/// `Date`) surfaces from async-graphql as an execution error without a code. It is the
+/// client's input that is wrong: BAD_USER_INPUT, and when nothing else ran, a request
+/// error (no data, no path), as when the query itself does not validate.
+pub fn code_input_errors(response: &mut async_graphql::Response) {
+    let only_input = !response.errors.is_empty() && response.errors.iter().all(is_input_error);
+    for error in response.errors.iter_mut().filter(|e| is_input_error(e)) {
+        tag(error, "BAD_USER_INPUT");
+        if only_input && response.data == Value::Null {
+            error.path.clear();
+        }
+    }
+}
+
+/// async-graphql's words for a value that does not fit its input type.
+fn is_input_error(error: &ServerError) -> bool {
+    let has_code = error.extensions.as_ref().is_some_and(|e| e.get("code").is_some());
+    !has_code
+        && (error.message.starts_with("Failed to parse ") || error.message.starts_with("Invalid value for argument"))
 }
 
 fn tag(error: &mut ServerError, code: &str) {

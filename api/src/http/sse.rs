@@ -5,9 +5,9 @@
 use crate::graphql::context::RequestData;
 use crate::graphql::loaders::Loaders;
 use crate::http::AppState;
-use crate::http::graphql::authenticate;
+use crate::http::graphql::authenticate_headers;
 use crate::http::reply::{self, Media};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
@@ -19,14 +19,14 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Runs `request` as a stream of events.
 pub async fn stream(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
-    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let actor = match authenticate(state, authorization).await {
+    let actor = match authenticate_headers(state, headers).await {
         Ok(actor) => actor,
         Err(refusal) => return reply::error(refusal.status, Media::Json, refusal.code, &refusal.message),
     };
     let loaders = Loaders::new(&state.db, &actor);
     let request = request.data(RequestData { actor, loaders });
-    let results = state.schema.execute_stream(request).map(|response| {
+    let results = state.schema.execute_stream(request).map(|mut response| {
+        crate::http::graphql::code_input_errors(&mut response);
         let data =
             serde_json::to_string(&response).unwrap_or_else(|_| r#"{"errors":[{"message":"internal error"}]}"#.into());
         Ok::<_, Infallible>(Event::default().event("next").data(data))

@@ -3,7 +3,7 @@
 
 use crate::audit::Target;
 use crate::events::{self, ChangeKind, Event};
-use crate::objectives::guards;
+use crate::objectives::{alignment, guards};
 use crate::rules::validate;
 use crate::scope::Scope;
 use crate::unit_of_work::{Work, write};
@@ -55,7 +55,7 @@ async fn insert(w: &mut Work<'_>, input: &NewCycle, name: &str) -> Result<cycle:
         created_at: now,
         updated_at: now,
     };
-    tenant::insert::<cycle::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.insert::<cycle::Entity>(row.clone()).await?;
     w.audit(Target::Cycle(row.id), "create", None::<&()>, Some(&row)).await?;
     w.announce(cycle_changed(&row, "created"));
     Ok(row)
@@ -85,10 +85,30 @@ async fn redate(w: &mut Work<'_>, id: Uuid, patch: &CyclePatch, name: Option<&st
     row.starts_on = Set(starts_on);
     row.ends_on = Set(ends_on);
     row.updated_at = Set(w.now());
-    let updated = tenant::update::<cycle::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<cycle::Entity>(row).await?;
+    keep_alignments(w, &before, &updated).await?;
     w.audit(Target::Cycle(id), "update", Some(&before), Some(&updated)).await?;
     w.announce(cycle_changed(&updated, "updated"));
     Ok(updated)
+}
+
+/// Refuses new dates under which an objective of the cycle and its parent or child would
+/// no longer share a day: `alignObjective` would refuse such a link, so none may remain.
+async fn keep_alignments(w: &Work<'_>, before: &cycle::Model, after: &cycle::Model) -> Result<()> {
+    if (before.starts_on, before.ends_on) == (after.starts_on, after.ends_on) {
+        return Ok(());
+    }
+    match alignment::broken_by_redating(w.db(), w.org(), after).await? {
+        0 => Ok(()),
+        broken => Err(Error::AlignmentCycleMismatch(format!(
+            "moving {:?} to {} – {} would break {broken} alignment{} with objectives of cycles it would no \
+             longer overlap: re-align or detach them first (alignObjective), then move the cycle",
+            after.name,
+            after.starts_on,
+            after.ends_on,
+            if broken == 1 { "" } else { "s" }
+        ))),
+    }
 }
 
 async fn check_dates(w: &Work<'_>, starts_on: NaiveDate, ends_on: NaiveDate, parent_id: Option<Uuid>) -> Result<()> {
@@ -124,14 +144,14 @@ pub async fn activate(s: Scope<'_>, id: Uuid) -> Result<cycle::Model> {
     transition(s, id, step).await
 }
 
-/// ACTIVE → CLOSED: freezes the final score of every objective not closed on its own.
+/// ACTIVE → CLOSED: freezes the final score of every active objective (see [`freeze_scores`]).
 pub async fn close(s: Scope<'_>, id: Uuid) -> Result<cycle::Model> {
     let step = Step { from: CycleState::Active, to: CycleState::Closed, verb: "close", change: "closed" };
     transition(s, id, step).await
 }
 
-/// CLOSED → ACTIVE (admins only, audited): objectives not closed on their own are live
-/// again and lose the score the close froze.
+/// CLOSED → ACTIVE (admins only, audited): active objectives are live again and lose the
+/// score the close froze.
 pub async fn reopen(s: Scope<'_>, id: Uuid) -> Result<cycle::Model> {
     let step = Step { from: CycleState::Closed, to: CycleState::Active, verb: "reopen", change: "reopened" };
     transition(s, id, step).await
@@ -154,6 +174,7 @@ async fn move_along(w: &mut Work<'_>, id: Uuid, step: Step) -> Result<cycle::Mod
     }
     let now = w.now();
     if from == CycleState::Closed || to == CycleState::Closed {
+        w.changes_state_of(id);
         let frozen = freeze_scores(w, id, to == CycleState::Closed).await?;
         let objective_change = format!("cycle_{change}");
         w.announce_all(frozen.iter().map(|o| events::objective_changed(o, &objective_change)));
@@ -163,21 +184,25 @@ async fn move_along(w: &mut Work<'_>, id: Uuid, step: Step) -> Result<cycle::Mod
     row.state = Set(to);
     row.closed_at = Set((to == CycleState::Closed).then_some(now));
     row.updated_at = Set(now);
-    let updated = tenant::update::<cycle::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<cycle::Entity>(row).await?;
     w.audit(Target::Cycle(id), verb, Some(&before), Some(&updated)).await?;
     w.announce(cycle_changed(&updated, change));
     Ok(updated)
 }
 
-/// Closing freezes the final score of every objective of the cycle not closed on its own
-/// (its progress now); reopening takes those scores away. Returns the objectives changed.
+/// Closing freezes the final score of every live ACTIVE objective of the cycle (its
+/// progress now); reopening takes those scores away. A DRAFT was never committed to, so it
+/// gets no score; a CLOSED objective keeps the one it closed with; an archived one is out
+/// of the scores. Returns the objectives changed.
 async fn freeze_scores(w: &Work<'_>, cycle_id: Uuid, close: bool) -> Result<Vec<objective::Model>> {
     let affected = Condition::all()
         .add(objective::Column::CycleId.eq(cycle_id))
-        .add(objective::Column::State.ne(ObjectiveState::Closed));
-    let objectives = tenant::scoped::<objective::Entity>(w.org()).filter(affected.clone()).all(w.db()).await?;
+        .add(objective::Column::State.eq(ObjectiveState::Active))
+        .add(objective::Column::ArchivedAt.is_null());
+    let objectives = tenant::scoped::<objective::Entity>(w.org()).filter(affected).all(w.db()).await?;
     let frozen = if close { Expr::col(objective::Column::Progress) } else { Expr::value(Option::<f64>::None) };
     let columns = vec![(objective::Column::FinalScore, frozen), (objective::Column::UpdatedAt, Expr::value(w.now()))];
-    tenant::update_where::<objective::Entity>(w.db(), w.org(), columns, affected).await?;
+    let ids: Vec<Uuid> = objectives.iter().map(|o| o.id).collect();
+    w.update_ids::<objective::Entity>(&ids, columns).await?;
     Ok(objectives)
 }

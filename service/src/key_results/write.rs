@@ -82,8 +82,8 @@ async fn insert(w: &mut Work<'_>, input: &NewKeyResult, title: &str, definition:
         created_at: now,
         updated_at: now,
     };
-    tenant::insert::<key_result::Entity>(w.db(), w.org(), row.clone()).await?;
-    let rolled_up = progress::refresh_chain(w.db(), w.org(), objective.id, now).await?;
+    w.insert::<key_result::Entity>(row.clone()).await?;
+    let rolled_up = progress::refresh_chain(w, objective.id).await?;
     w.audit(Target::KeyResult(row.id), "create", None::<&()>, Some(&row)).await?;
     announce_progress(w, &row, &rolled_up).await?;
     Ok(Changed { key_result: row, rolled_up })
@@ -137,8 +137,8 @@ async fn edit(w: &mut Work<'_>, id: Uuid, patch: &KeyResultPatch, title: Option<
     }
     row.progress = Set(progress);
     row.updated_at = Set(now);
-    let updated = tenant::update::<key_result::Entity>(w.db(), w.org(), row).await?;
-    let rolled_up = progress::refresh_chain(w.db(), w.org(), objective.id, now).await?;
+    let updated = w.update::<key_result::Entity>(row).await?;
+    let rolled_up = progress::refresh_chain(w, objective.id).await?;
     w.audit(Target::KeyResult(id), "update", Some(&before), Some(&updated)).await?;
     announce_progress(w, &updated, &rolled_up).await?;
     Ok(Changed { key_result: updated, rolled_up })
@@ -158,8 +158,8 @@ async fn store_archived(w: &mut Work<'_>, id: Uuid) -> Result<Changed> {
     let mut row: key_result::ActiveModel = current.into();
     row.archived_at = Set(Some(now));
     row.updated_at = Set(now);
-    let updated = tenant::update::<key_result::Entity>(w.db(), w.org(), row).await?;
-    let rolled_up = progress::refresh_chain(w.db(), w.org(), objective.id, now).await?;
+    let updated = w.update::<key_result::Entity>(row).await?;
+    let rolled_up = progress::refresh_chain(w, objective.id).await?;
     w.audit(Target::KeyResult(id), "archive", Some(&before), Some(&updated)).await?;
     announce_progress(w, &updated, &rolled_up).await?;
     Ok(Changed { key_result: updated, rolled_up })

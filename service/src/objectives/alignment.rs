@@ -10,7 +10,7 @@ use crate::tenant::{self, Hierarchy, Owner};
 use crate::unit_of_work::{Work, write};
 use crate::{Error, Result, permissions};
 use entity::{AlignmentKind, cycle, key_result, objective};
-use sea_orm::{ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait};
 use uuid::Uuid;
 
 /// A checked link: the parent objective, and the key result when the link goes through one.
@@ -47,7 +47,7 @@ pub async fn check(
         return Err(Error::Conflict(format!("objective {:?} is archived; align to a live one", parent.title)));
     }
     let parent_cycle = tenant::get::<cycle::Entity>(db, org, parent.cycle_id).await?;
-    if parent_cycle.starts_on > child_cycle.ends_on || child_cycle.starts_on > parent_cycle.ends_on {
+    if !overlap(&parent_cycle, child_cycle) {
         return Err(Error::AlignmentCycleMismatch(format!(
             "the parent runs in {:?} ({} – {}), which does not overlap this objective's cycle {:?} ({} – {}): \
              align to an objective of the same, an enclosing or an overlapping cycle",
@@ -61,6 +61,34 @@ pub async fn check(
     }
     refuse_loop(db, org, child.id, &parent).await?;
     Ok(link)
+}
+
+/// Whether two cycles share at least a day: what an alignment between their objectives needs.
+pub fn overlap(a: &cycle::Model, b: &cycle::Model) -> bool {
+    a.starts_on <= b.ends_on && b.starts_on <= a.ends_on
+}
+
+/// How many alignments would break if `moved` (a cycle) took its new dates: links between
+/// an objective of that cycle and a parent or child in a cycle it would no longer overlap.
+pub async fn broken_by_redating(db: &impl ConnectionTrait, owner: impl Owner, moved: &cycle::Model) -> Result<usize> {
+    let org = owner.org();
+    let live = || objective::Column::ArchivedAt.is_null();
+    let mine = tenant::scoped::<objective::Entity>(org)
+        .filter(objective::Column::CycleId.eq(moved.id))
+        .filter(live())
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = mine.iter().map(|o| o.id).collect();
+    let parent_ids: Vec<Uuid> = mine.iter().filter_map(|o| o.parent_objective_id).collect();
+    let parents = tenant::by_ids::<objective::Entity>(db, org, &parent_ids).await?;
+    let column = objective::Column::ParentObjectiveId;
+    let children =
+        tenant::children::<objective::Entity>(db, org, column, &ids, |o| o.parent_objective_id, Some(live())).await?;
+    let others: Vec<&objective::Model> = parents.values().chain(children.values().flatten()).collect();
+    let cycle_ids: Vec<Uuid> = others.iter().map(|o| o.cycle_id).filter(|c| *c != moved.id).collect();
+    let cycles = tenant::by_ids::<cycle::Entity>(db, org, &cycle_ids).await?;
+    let breaks = |other: &objective::Model| cycles.get(&other.cycle_id).is_some_and(|c| !overlap(c, moved));
+    Ok(others.into_iter().filter(|o| breaks(o)).count())
 }
 
 /// Refuses the link when `child_id` is `parent` or one of its ancestors.
@@ -121,13 +149,13 @@ async fn link(
     row.parent_key_result_id = Set(link.and_then(|l| l.key_result_id));
     row.alignment_kind = Set(link.map(|_| kind));
     row.updated_at = Set(now);
-    let updated = tenant::update::<objective::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<objective::Entity>(row).await?;
     let mut changed = Vec::new();
     if let Some(old) = before.parent_objective_id.filter(|old| Some(*old) != updated.parent_objective_id) {
-        changed.extend(progress::refresh_chain(w.db(), w.org(), old, now).await?);
+        changed.extend(progress::refresh_chain(w, old).await?);
     }
     if let Some(new) = updated.parent_objective_id {
-        changed.extend(progress::refresh_chain(w.db(), w.org(), new, now).await?);
+        changed.extend(progress::refresh_chain(w, new).await?);
     }
     w.audit(Target::Objective(updated.id), "align", Some(&before), Some(&updated)).await?;
     w.announce(events::objective_changed(&updated, "aligned"));

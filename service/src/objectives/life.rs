@@ -38,7 +38,7 @@ async fn store_active(w: &mut Work<'_>, id: Uuid) -> Result<Changed> {
     let mut row: objective::ActiveModel = current.into();
     row.state = Set(ObjectiveState::Active);
     row.updated_at = Set(w.now());
-    let updated = tenant::update::<objective::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<objective::Entity>(row).await?;
     w.audit(Target::Objective(id), "activate", Some(&before), Some(&updated)).await?;
     w.announce(events::objective_changed(&updated, "activated"));
     Ok(Changed { objective: updated, rolled_up: Vec::new() })
@@ -74,22 +74,43 @@ async fn store_closed(w: &mut Work<'_>, id: Uuid, note: Option<String>) -> Resul
     row.final_score = Set(Some(score));
     row.closing_note = Set(note);
     row.updated_at = Set(w.now());
-    let updated = tenant::update::<objective::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<objective::Entity>(row).await?;
     w.audit(Target::Objective(id), "close", Some(&before), Some(&updated)).await?;
     w.announce(events::objective_changed(&updated, "closed"));
     Ok(Changed { objective: updated, rolled_up: Vec::new() })
 }
 
+/// An objective carried over into a later cycle.
+#[derive(Debug, Clone)]
+pub struct CarriedOver {
+    /// The copy, as stored now.
+    pub changed: Changed,
+    /// The objective had been carried into that cycle before: this is that copy, and
+    /// nothing was written (a retried request never makes a second one).
+    pub existing: bool,
+}
+
 /// Copies an unfinished objective into a later cycle as a DRAFT that links back, with
-/// its key results (from their start values) and without check-ins or alignment.
+/// its key results (from their start values) and without check-ins or alignment. An
+/// objective carried into the same cycle again answers with its first copy.
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), objective.id = %id))]
-pub async fn carry_over(s: Scope<'_>, id: Uuid, target_cycle_id: Uuid) -> Result<Changed> {
+pub async fn carry_over(s: Scope<'_>, id: Uuid, target_cycle_id: Uuid) -> Result<CarriedOver> {
     write(s, |w| Box::pin(copy_forward(w, id, target_cycle_id))).await
 }
 
-async fn copy_forward(w: &mut Work<'_>, id: Uuid, target_cycle_id: Uuid) -> Result<Changed> {
-    let source = tenant::get::<objective::Entity>(w.db(), w.org(), id).await?;
+async fn copy_forward(w: &mut Work<'_>, id: Uuid, target_cycle_id: Uuid) -> Result<CarriedOver> {
+    // Locked, so that two copies racing into one cycle queue here and the second finds the first.
+    let source = tenant::lock::<objective::Entity>(w.db(), w.org(), id).await?;
     permissions::require_lead(w.db(), w.actor(), source.team_id, "carry over its objectives").await?;
+    let earlier = tenant::scoped::<objective::Entity>(w.org())
+        .filter(objective::Column::CarriedOverFromId.eq(source.id))
+        .filter(objective::Column::CycleId.eq(target_cycle_id))
+        .filter(objective::Column::ArchivedAt.is_null())
+        .one(w.db())
+        .await?;
+    if let Some(copy) = earlier {
+        return Ok(CarriedOver { changed: Changed { objective: copy, rolled_up: Vec::new() }, existing: true });
+    }
     if source.progress >= 1.0 {
         return Err(Error::Conflict(format!(
             "objective {:?} is achieved: there is nothing to carry over",
@@ -121,7 +142,7 @@ async fn copy_forward(w: &mut Work<'_>, id: Uuid, target_cycle_id: Uuid) -> Resu
         updated_at: now,
         ..source.clone()
     };
-    tenant::insert::<objective::Entity>(w.db(), w.org(), copy.clone()).await?;
+    w.insert::<objective::Entity>(copy.clone()).await?;
     let key_results = live_key_results(w, source.id).all(w.db()).await?;
     let fresh = key_results.into_iter().map(|kr| key_result::Model {
         id: new_id(),
@@ -140,12 +161,12 @@ async fn copy_forward(w: &mut Work<'_>, id: Uuid, target_cycle_id: Uuid) -> Resu
         updated_at: now,
         ..kr
     });
-    tenant::insert_many::<key_result::Entity>(w.db(), w.org(), fresh, CHUNK).await?;
-    let rolled_up = progress::refresh_chain(w.db(), w.org(), copy.id, now).await?;
+    w.insert_many::<key_result::Entity>(fresh, CHUNK).await?;
+    let rolled_up = progress::refresh_chain(w, copy.id).await?;
     let copy = rolled_up.iter().find(|o| o.id == copy.id).cloned().unwrap_or(copy);
     w.audit(Target::Objective(copy.id), "carry_over", Some(&source), Some(&copy)).await?;
     w.announce(events::objective_changed(&copy, "carried_over"));
-    Ok(Changed { objective: copy, rolled_up })
+    Ok(CarriedOver { changed: Changed { objective: copy, rolled_up }, existing: false })
 }
 
 /// Key results per insert statement when copying (a policy allows at most 20).

@@ -7,9 +7,9 @@
 //! lock is held for as few round trips as possible.
 
 use crate::rules::rollup;
-use crate::tenant::{self, Hierarchy, MAX_CHAIN, Org, one_of};
+use crate::tenant::{self, MAX_CHAIN, Org, one_of};
+use crate::unit_of_work::Work;
 use crate::{Error, Result};
-use chrono::{DateTime, Utc};
 use entity::{AlignmentKind, key_result, objective};
 use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{ColumnTrait, ConnectionTrait};
@@ -29,20 +29,17 @@ pub struct Rollup {
 }
 
 /// Recomputes the progress of `objective_id` and then of each parent up the alignment
-/// chain. Returns the whole chain as stored now, nearest first.
-pub async fn refresh_chain(
-    db: &impl ConnectionTrait,
-    org: Org,
-    objective_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<Vec<objective::Model>> {
-    Ok(refresh(db, org, objective_id, now).await?.chain)
+/// chain. Returns the whole chain as stored now, nearest first. The chain ends below the
+/// first objective of a closed cycle: its figures are frozen with its cycle.
+pub async fn refresh_chain(w: &Work<'_>, objective_id: Uuid) -> Result<Vec<objective::Model>> {
+    Ok(refresh(w, objective_id).await?.chain)
 }
 
 /// [`refresh_chain`], keeping the key results it read (for figures that need them).
-pub async fn refresh(db: &impl ConnectionTrait, org: Org, objective_id: Uuid, now: DateTime<Utc>) -> Result<Rollup> {
+pub async fn refresh(w: &Work<'_>, objective_id: Uuid) -> Result<Rollup> {
+    let (db, org) = (w.db(), w.org());
     for _ in 0..ATTEMPTS {
-        let ids = tenant::ancestors(db, org, Hierarchy::Objectives, objective_id).await?;
+        let (ids, frozen) = tenant::open_ancestors(db, org, objective_id).await?;
         if ids.is_empty() {
             return Ok(Rollup::default());
         }
@@ -54,18 +51,19 @@ pub async fn refresh(db: &impl ConnectionTrait, org: Org, objective_id: Uuid, no
             .locked()
             .all(db)
             .await?;
-        if let Some(chain) = linked(&ids, locked) {
-            return recompute(db, org, chain, now).await;
+        if let Some(chain) = linked(&ids, frozen, locked) {
+            return recompute(w, chain).await;
         }
     }
     Err(Error::Conflict("the objective's alignment kept changing while its progress was recomputed; try again".into()))
 }
 
-/// The locked rows in chain order, if they still link up as `ids` did when read.
-fn linked(ids: &[Uuid], locked: Vec<objective::Model>) -> Option<Vec<objective::Model>> {
+/// The locked rows in chain order, if they still link up as `ids` (and above them the
+/// `frozen` objective of a closed cycle, if any) did when read.
+fn linked(ids: &[Uuid], frozen: Option<Uuid>, locked: Vec<objective::Model>) -> Option<Vec<objective::Model>> {
     let mut by_id: HashMap<Uuid, objective::Model> = locked.into_iter().map(|o| (o.id, o)).collect();
     let chain: Vec<objective::Model> = ids.iter().map(|id| by_id.remove(id)).collect::<Option<_>>()?;
-    let links_hold = chain.iter().enumerate().all(|(i, o)| match ids.get(i + 1) {
+    let links_hold = chain.iter().enumerate().all(|(i, o)| match ids.get(i + 1).or(frozen.as_ref()) {
         Some(next) => o.parent_objective_id == Some(*next),
         // The top: no parent, a cycle back into the chain, or the depth bound.
         None => o.parent_objective_id.is_none_or(|p| ids.contains(&p)) || ids.len() > MAX_CHAIN as usize,
@@ -74,13 +72,9 @@ fn linked(ids: &[Uuid], locked: Vec<objective::Model>) -> Option<Vec<objective::
 }
 
 /// Recomputes the locked chain bottom-up and stores what changed in one statement.
-async fn recompute(
-    db: &impl ConnectionTrait,
-    org: Org,
-    chain: Vec<objective::Model>,
-    now: DateTime<Utc>,
-) -> Result<Rollup> {
+async fn recompute(w: &Work<'_>, chain: Vec<objective::Model>) -> Result<Rollup> {
     use entity::ProgressDriver;
+    let (db, org, now) = (w.db(), w.org(), w.now());
     let ids: Vec<Uuid> = chain.iter().map(|o| o.id).collect();
     let uses = |driver: ProgressDriver| chain.iter().any(|o| o.progress_driver == driver);
     // Read whatever the drivers: statuses of the chain need them too.
@@ -107,7 +101,7 @@ async fn recompute(
         }
         stored.push(current);
     }
-    store(db, org, &changed, now).await?;
+    store(w, &changed).await?;
     Ok(Rollup { chain: stored, key_results })
 }
 
@@ -129,7 +123,7 @@ async fn contributors(db: &impl ConnectionTrait, org: Org, ids: &[Uuid]) -> Resu
 }
 
 /// Writes new progress values, one statement for all of them.
-async fn store(db: &impl ConnectionTrait, org: Org, changed: &[(Uuid, f64)], now: DateTime<Utc>) -> Result<()> {
+async fn store(w: &Work<'_>, changed: &[(Uuid, f64)]) -> Result<()> {
     if changed.is_empty() {
         return Ok(());
     }
@@ -139,14 +133,9 @@ async fn store(db: &impl ConnectionTrait, org: Org, changed: &[(Uuid, f64)], now
     }
     let progress = progress.finally(Expr::col(objective::Column::Progress));
     let ids: Vec<Uuid> = changed.iter().map(|(id, _)| *id).collect();
-    let columns = vec![(objective::Column::Progress, progress.into()), (objective::Column::UpdatedAt, Expr::val(now))];
-    tenant::update_where::<objective::Entity>(
-        db,
-        org,
-        columns,
-        one_of(db.get_database_backend(), objective::Column::Id, &ids),
-    )
-    .await?;
+    let columns =
+        vec![(objective::Column::Progress, progress.into()), (objective::Column::UpdatedAt, Expr::val(w.now()))];
+    w.update_ids::<objective::Entity>(&ids, columns).await?;
     Ok(())
 }
 
@@ -161,15 +150,21 @@ mod tests {
         let ids = [a, b, c];
         // Locked rows come back in id order, not chain order.
         let same = vec![objective(c, None), objective(a, Some(b)), objective(b, Some(c))];
-        let chain = linked(&ids, same).expect("unchanged chain");
+        let chain = linked(&ids, None, same).expect("unchanged chain");
         assert_eq!(chain.iter().map(|o| o.id).collect::<Vec<_>>(), ids);
 
         let moved = vec![objective(a, Some(d)), objective(b, Some(c)), objective(c, None)];
-        assert!(linked(&ids, moved).is_none(), "a re-parented link means reading the chain again");
+        assert!(linked(&ids, None, moved).is_none(), "a re-parented link means reading the chain again");
         let grown = vec![objective(a, Some(b)), objective(b, Some(c)), objective(c, Some(d))];
-        assert!(linked(&ids, grown).is_none(), "a top that gained a parent means reading the chain again");
-        assert!(linked(&ids, vec![objective(a, Some(b)), objective(b, Some(c))]).is_none(), "a row went away");
+        assert!(
+            linked(&ids, None, grown.clone()).is_none(),
+            "a top that gained a parent means reading the chain again"
+        );
+        assert!(linked(&ids, Some(d), grown).is_some(), "a chain may end below a frozen objective");
+        let elsewhere = vec![objective(a, Some(b)), objective(b, Some(c)), objective(c, None)];
+        assert!(linked(&ids, Some(d), elsewhere).is_none(), "the top left its frozen parent meanwhile");
+        assert!(linked(&ids, None, vec![objective(a, Some(b)), objective(b, Some(c))]).is_none(), "a row went away");
         let cycle = vec![objective(a, Some(b)), objective(b, Some(c)), objective(c, Some(a))];
-        assert!(linked(&ids, cycle).is_some(), "a loop in bad data ends the chain instead of spinning");
+        assert!(linked(&ids, None, cycle).is_some(), "a loop in bad data ends the chain instead of spinning");
     }
 }

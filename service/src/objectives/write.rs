@@ -83,9 +83,9 @@ async fn insert(w: &mut Work<'_>, input: &NewObjective, title: &str, description
         row.parent_key_result_id = link.key_result_id;
         row.alignment_kind = Some(input.alignment);
     }
-    tenant::insert::<objective::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.insert::<objective::Entity>(row.clone()).await?;
     let rolled_up = match row.parent_objective_id {
-        Some(parent) => progress::refresh_chain(w.db(), w.org(), parent, now).await?,
+        Some(parent) => progress::refresh_chain(w, parent).await?,
         None => Vec::new(),
     };
     w.audit(Target::Objective(row.id), "create", None::<&()>, Some(&row)).await?;
@@ -124,8 +124,8 @@ async fn edit(
         row.progress_driver = Set(driver);
     }
     row.updated_at = Set(now);
-    let mut updated = tenant::update::<objective::Entity>(w.db(), w.org(), row).await?;
-    let rolled_up = progress::refresh_chain(w.db(), w.org(), updated.id, now).await?;
+    let mut updated = w.update::<objective::Entity>(row).await?;
+    let rolled_up = progress::refresh_chain(w, updated.id).await?;
     if let Some(fresh) = rolled_up.iter().find(|o| o.id == updated.id) {
         updated = fresh.clone();
     }
@@ -152,9 +152,9 @@ async fn store_archived(w: &mut Work<'_>, id: Uuid) -> Result<Changed> {
     let mut row: objective::ActiveModel = current.into();
     row.archived_at = Set(Some(now));
     row.updated_at = Set(now);
-    let updated = tenant::update::<objective::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<objective::Entity>(row).await?;
     let rolled_up = match updated.parent_objective_id {
-        Some(parent) => progress::refresh_chain(w.db(), w.org(), parent, now).await?,
+        Some(parent) => progress::refresh_chain(w, parent).await?,
         None => Vec::new(),
     };
     w.audit(Target::Objective(id), "archive", Some(&before), Some(&updated)).await?;

@@ -53,7 +53,7 @@ async fn insert(
         created_at: now,
         updated_at: now,
     };
-    tenant::insert::<dependency::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.insert::<dependency::Entity>(row.clone()).await?;
     w.audit(Target::Dependency(row.id), "create", None::<&()>, Some(&row)).await?;
     w.announce(dependency_changed(&row, &from_objective, &to_objective, "created"));
     Ok(row)
@@ -86,7 +86,7 @@ async fn store_resolved(w: &mut Work<'_>, id: Uuid) -> Result<dependency::Model>
     row.state = Set(DependencyState::Resolved);
     row.resolved_at = Set(Some(now));
     row.updated_at = Set(now);
-    let updated = tenant::update::<dependency::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<dependency::Entity>(row).await?;
     w.audit(Target::Dependency(id), "resolve", Some(&before), Some(&updated)).await?;
     w.announce(dependency_changed(&updated, &from, &to, "resolved"));
     Ok(updated)

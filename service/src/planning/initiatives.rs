@@ -55,7 +55,7 @@ async fn insert(
         created_at: now,
         updated_at: now,
     };
-    tenant::insert::<initiative::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.insert::<initiative::Entity>(row.clone()).await?;
     w.audit(Target::Initiative(row.id), "create", None::<&()>, Some(&row)).await?;
     w.announce(events::changed(row.organization_id, ChangeKind::Initiative, row.id, "created", [team_id]));
     Ok(row)
@@ -86,7 +86,7 @@ async fn edit(w: &mut Work<'_>, id: Uuid, patch: &InitiativePatch, title: Option
         row.state = Set(state);
     }
     row.updated_at = Set(w.now());
-    let updated = tenant::update::<initiative::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<initiative::Entity>(row).await?;
     w.audit(Target::Initiative(id), "update", Some(&before), Some(&updated)).await?;
     w.announce(events::changed(updated.organization_id, ChangeKind::Initiative, id, "updated", [team_id]));
     Ok(updated)

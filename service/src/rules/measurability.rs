@@ -45,13 +45,22 @@ pub fn check(mut d: Definition) -> Result<Definition> {
     Ok(d)
 }
 
+/// The ISO 4217 code `code` names, upper-cased, or a refusal naming it.
+fn currency(code: &str) -> Result<String> {
+    let upper = code.to_ascii_uppercase();
+    match iso_currency::Currency::from_code(&upper) {
+        Some(currency) => Ok(currency.code().to_owned()),
+        None => Err(Error::BadUserInput(format!(
+            "{code:?} is not an ISO 4217 currency code: a CURRENCY unit needs one in `unitLabel`, e.g. EUR or USD"
+        ))),
+    }
+}
+
 fn unit_label(unit: KeyResultUnit, label: Option<&str>) -> Result<Option<String>> {
     let label = label.map(str::trim).filter(|l| !l.is_empty());
     match (unit, label) {
-        (KeyResultUnit::Currency, Some(code)) if code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) => {
-            Ok(Some(code.to_ascii_uppercase()))
-        }
-        (KeyResultUnit::Currency, _) => {
+        (KeyResultUnit::Currency, Some(code)) => currency(code).map(Some),
+        (KeyResultUnit::Currency, None) => {
             Err(Error::BadUserInput("a CURRENCY unit needs its ISO 4217 code in `unitLabel`, e.g. EUR".into()))
         }
         (KeyResultUnit::Custom, Some(label)) => {
@@ -100,5 +109,20 @@ mod tests {
         assert_eq!(check(euros).unwrap().unit_label.as_deref(), Some("EUR"));
         let bare = Definition { unit: KeyResultUnit::Currency, ..definition(KeyResultKind::Increase, 0.0, 1.0) };
         assert_eq!(check(bare).unwrap_err().code(), "BAD_USER_INPUT");
+    }
+
+    #[test]
+    fn a_currency_code_must_be_one_iso_4217_lists() {
+        let coded = |code: &str| Definition {
+            unit: KeyResultUnit::Currency,
+            unit_label: Some(code.into()),
+            ..definition(KeyResultKind::Increase, 0.0, 1.0)
+        };
+        for made_up in ["ZZZ", "EURO", "E1R", "QQQ"] {
+            let refused = check(coded(made_up)).unwrap_err();
+            assert_eq!(refused.code(), "BAD_USER_INPUT", "{made_up}");
+            assert!(refused.to_string().contains(made_up), "the message names {made_up}: {refused}");
+        }
+        assert_eq!(check(coded(" jpy ")).unwrap().unit_label.as_deref(), Some("JPY"));
     }
 }

@@ -34,7 +34,7 @@ async fn insert(w: &mut Work<'_>, name: &str, parent_id: Option<Uuid>) -> Result
         created_at: now,
         updated_at: now,
     };
-    tenant::insert::<team::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.insert::<team::Entity>(row.clone()).await?;
     w.audit(Target::Team(row.id), "create", None::<&()>, Some(&row)).await?;
     w.announce(team_changed(&row, "created"));
     Ok(row)
@@ -78,7 +78,7 @@ async fn edit(w: &mut Work<'_>, id: Uuid, name: Option<&str>, parent_id: Option<
         row.parent_id = Set(parent);
     }
     row.updated_at = Set(w.now());
-    let updated = tenant::update::<team::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<team::Entity>(row).await?;
     w.audit(Target::Team(id), "update", Some(&before), Some(&updated)).await?;
     w.announce(team_changed(&updated, "updated"));
     Ok(updated)
@@ -97,7 +97,7 @@ async fn store_archived(w: &mut Work<'_>, id: Uuid) -> Result<team::Model> {
     let mut row: team::ActiveModel = current.into();
     row.archived_at = Set(Some(w.now()));
     row.updated_at = Set(w.now());
-    let updated = tenant::update::<team::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<team::Entity>(row).await?;
     w.audit(Target::Team(id), "archive", Some(&before), Some(&updated)).await?;
     w.announce(team_changed(&updated, "archived"));
     Ok(updated)
@@ -168,7 +168,7 @@ async fn join(
         created_at: now,
         updated_at: now,
     };
-    tenant::insert::<membership::Entity>(w.db(), w.org(), row.clone()).await?;
+    w.insert::<membership::Entity>(row.clone()).await?;
     w.audit(Target::Membership(row.id), "create", None::<&()>, Some(&row)).await?;
     w.announce(membership_changed(&row, "created"));
     Ok(row)
@@ -203,7 +203,7 @@ async fn edit_member(
         row.title = Set(title);
     }
     row.updated_at = Set(w.now());
-    let updated = tenant::update::<membership::Entity>(w.db(), w.org(), row).await?;
+    let updated = w.update::<membership::Entity>(row).await?;
     w.audit(Target::Membership(id), "update", Some(&before), Some(&updated)).await?;
     w.announce(membership_changed(&updated, "updated"));
     Ok(updated)
@@ -218,7 +218,7 @@ pub async fn remove_member(s: Scope<'_>, id: Uuid) -> Result<membership::Model> 
 
 async fn leave(w: &mut Work<'_>, id: Uuid) -> Result<membership::Model> {
     let current = tenant::get::<membership::Entity>(w.db(), w.org(), id).await?;
-    tenant::delete::<membership::Entity>(w.db(), w.org(), id).await?;
+    w.delete::<membership::Entity>(id).await?;
     w.audit(Target::Membership(id), "delete", Some(&current), None::<&()>).await?;
     w.announce(membership_changed(&current, "deleted"));
     Ok(current)

@@ -5,9 +5,9 @@ use crate::graphql::cycle::Cycle;
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, expect};
 use crate::graphql::mutation::written;
+use crate::graphql::scalars::Date;
 use crate::payload;
 use async_graphql::{Context, ID, InputObject, Object, Result};
-use chrono::NaiveDate;
 use service::cycles::write::{self as cycle_writes, CyclePatch, NewCycle};
 
 /// Cycle mutations.
@@ -19,9 +19,9 @@ pub struct CycleMutation;
 pub struct CreateCycleInput {
     pub client_mutation_id: Option<String>,
     pub name: String,
-    pub starts_on: NaiveDate,
+    pub starts_on: Date,
     /// The last day (inclusive).
-    pub ends_on: NaiveDate,
+    pub ends_on: Date,
     /// The enclosing cycle, e.g. the year around a quarter.
     pub parent_id: Option<ID>,
 }
@@ -32,8 +32,8 @@ pub struct UpdateCycleInput {
     pub client_mutation_id: Option<String>,
     pub id: ID,
     pub name: Option<String>,
-    pub starts_on: Option<NaiveDate>,
-    pub ends_on: Option<NaiveDate>,
+    pub starts_on: Option<Date>,
+    pub ends_on: Option<Date>,
 }
 
 /// A cycle to move along its life.
@@ -69,7 +69,8 @@ impl CycleMutation {
     async fn create_cycle(&self, ctx: &Context<'_>, input: CreateCycleInput) -> Result<CyclePayload> {
         let s = scope(ctx)?;
         let parent_id = input.parent_id.as_ref().map(|id| expect(Kind::Cycle, id)).transpose()?;
-        let new = NewCycle { name: input.name, starts_on: input.starts_on, ends_on: input.ends_on, parent_id };
+        let (starts_on, ends_on) = (input.starts_on.0, input.ends_on.0);
+        let new = NewCycle { name: input.name, starts_on, ends_on, parent_id };
         let cycle = cycle_writes::create(s.service(), new).await.gql()?;
         Ok(written(&s, CyclePayload { client_mutation_id: input.client_mutation_id, cycle: Cycle(cycle.into()) }))
     }
@@ -77,7 +78,8 @@ impl CycleMutation {
     /// Renames or re-dates a cycle (admins).
     async fn update_cycle(&self, ctx: &Context<'_>, input: UpdateCycleInput) -> Result<CyclePayload> {
         let s = scope(ctx)?;
-        let patch = CyclePatch { name: input.name, starts_on: input.starts_on, ends_on: input.ends_on };
+        let (starts_on, ends_on) = (input.starts_on.map(|d| d.0), input.ends_on.map(|d| d.0));
+        let patch = CyclePatch { name: input.name, starts_on, ends_on };
         let cycle = cycle_writes::update(s.service(), expect(Kind::Cycle, &input.id)?, patch).await.gql()?;
         Ok(written(&s, CyclePayload { client_mutation_id: input.client_mutation_id, cycle: Cycle(cycle.into()) }))
     }

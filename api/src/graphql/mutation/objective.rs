@@ -85,6 +85,16 @@ payload!(
     ObjectivePayload { objective: Objective }
 );
 
+payload!(
+    /// The copy in the later cycle.
+    CarryOverObjectivePayload {
+        objective: Objective,
+        /// True when the objective had been carried into that cycle before: `objective`
+        /// is that first copy and nothing was written (a retry never makes a second copy).
+        already_carried_over: bool
+    }
+);
+
 fn payload(client_mutation_id: Option<String>, objective: entity::objective::Model) -> ObjectivePayload {
     ObjectivePayload { client_mutation_id, objective: Objective(objective.into()) }
 }
@@ -143,16 +153,24 @@ impl ObjectiveMutation {
         Ok(written(&s, payload(input.client_mutation_id, changed.objective)))
     }
 
-    /// Copies an unfinished objective into a later cycle as a DRAFT that links back.
+    /// Copies an unfinished objective into a later cycle as a DRAFT that links back; again
+    /// into the same cycle, it answers with the first copy.
     async fn carry_over_objective(
         &self,
         ctx: &Context<'_>,
         input: CarryOverObjectiveInput,
-    ) -> Result<ObjectivePayload> {
+    ) -> Result<CarryOverObjectivePayload> {
         let s = scope(ctx)?;
         let (id, cycle) = (expect(Kind::Objective, &input.id)?, expect(Kind::Cycle, &input.cycle_id)?);
-        let changed = objective_life::carry_over(s.service(), id, cycle).await.gql()?;
-        Ok(written(&s, payload(input.client_mutation_id, changed.objective)))
+        let carried = objective_life::carry_over(s.service(), id, cycle).await.gql()?;
+        Ok(written(
+            &s,
+            CarryOverObjectivePayload {
+                client_mutation_id: input.client_mutation_id,
+                objective: Objective(carried.changed.objective.into()),
+                already_carried_over: carried.existing,
+            },
+        ))
     }
 
     /// Archives an objective: kept in history, out of lists and rollups.
