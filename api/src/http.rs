@@ -18,6 +18,7 @@ use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use service::Clock;
 use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -37,8 +38,9 @@ pub struct AppState {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The router with its middleware: a request id on every request and response, and a
-/// tracing span per request.
+/// The router with its middleware: a request id on every request and response, a
+/// tracing span per request, and a panic answered as a coded 500 instead of a dropped
+/// connection.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
@@ -48,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))
         .with_state(state)
+        .layer(CatchPanicLayer::custom(reply::panicked))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");

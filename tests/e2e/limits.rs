@@ -26,3 +26,18 @@ async fn a_query_over_the_complexity_budget_is_refused() {
     assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");
     assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{body}");
 }
+
+#[tokio::test]
+async fn page_sizes_whose_product_overflows_are_refused_as_too_complex_and_the_server_keeps_serving() {
+    let app = TestApp::spawn_demo().await;
+    let huge = "{ objectives { edges { node { dependsOn(first: 2000000000) { edges { node {
+        from { keyResults(first: 2000000000) { edges { node { checkIns(first: 2000000000) { totalCount } } } } } } } } } } } }";
+    let ids = json!({ "ids": vec!["T2JqZWN0aXZlOjA"; 1000] });
+    let many = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Objective { keyResults(first: 2000000000) { totalCount } } } }";
+    for (query, variables) in [(huge, json!({})), (many, ids)] {
+        let (_, body) = app.graphql(&app.demo_admin(), query, variables).await;
+        assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED", "{body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().to_lowercase().contains("complex"), "{body}");
+    }
+    app.data(&app.demo_admin(), "{ viewer { role } }", json!({})).await;
+}

@@ -94,9 +94,12 @@ impl PageArgs {
         Ok(Some(self.request(kind)?.size().gql()?))
     }
 
-    /// The page size the query costs, for complexity.
-    pub fn cost(first: Option<i32>, last: Option<i32>) -> usize {
-        first.or(last).map_or(pagination::DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize)
+    /// What a page of `first` (or `last`) items of `child` complexity each costs. The page
+    /// size counts at most one over the largest page (a larger one is refused anyway), and
+    /// the product saturates far below where the schema's sums could overflow.
+    pub fn complexity(first: Option<i32>, last: Option<i32>, child: usize) -> usize {
+        let size = first.or(last).map_or(pagination::DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize);
+        bounded_product(size.min(pagination::MAX_PAGE_SIZE as usize + 1), child)
     }
 
     /// Decodes cursors of `kind` and checks the sizes.
@@ -187,4 +190,13 @@ where
     let has_next = (rows.len() as u64) < total;
     let page = Page { items: rows, has_previous: false, has_next };
     build(page, kind, id_of, node, Totals(Totals_::Known(total)))
+}
+
+/// The largest complexity a field reports: far over any limit, far under `usize::MAX`, so
+/// that summing many such fields cannot overflow either.
+const COMPLEXITY_CEILING: usize = 1 << 40;
+
+/// `count × each`, at most [`COMPLEXITY_CEILING`].
+pub fn bounded_product(count: usize, each: usize) -> usize {
+    count.saturating_mul(each).min(COMPLEXITY_CEILING)
 }

@@ -84,7 +84,7 @@ impl KeyResult {
         Ok(scope(ctx)?.loaders.people.load_one(driver).await.gql()?.map(Person))
     }
     /// Check-ins, newest first.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn check_ins(
         &self,
         ctx: &Context<'_>,
@@ -106,7 +106,7 @@ impl KeyResult {
         from_rows(rows, &args, Kind::CheckIn, |c| c.id, CheckIn)
     }
     /// The activities planned to move it.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn initiatives(
         &self,
         ctx: &Context<'_>,

@@ -112,7 +112,7 @@ impl Objective {
     async fn last_check_in_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime>> {
         Ok(self.key_result_rows(&scope(ctx)?).await?.iter().filter_map(|kr| kr.last_check_in_at).max().map(DateTime))
     }
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn key_results(
         &self,
         ctx: &Context<'_>,
@@ -125,7 +125,7 @@ impl Objective {
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::KeyResult, |k| k.id, KeyResult)
     }
     /// The objectives aligned to this one (directly or through its key results).
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn aligned_objectives(
         &self,
         ctx: &Context<'_>,
@@ -138,7 +138,7 @@ impl Objective {
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Objective, |o| o.id, Objective)
     }
     /// What this objective needs from other teams.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn depends_on(
         &self,
         ctx: &Context<'_>,
@@ -151,7 +151,7 @@ impl Objective {
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Dependency, |d| d.id, Dependency)
     }
     /// What other teams need from this objective.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn depended_on_by(
         &self,
         ctx: &Context<'_>,

@@ -29,7 +29,7 @@ impl Person {
         self.0.email.as_deref()
     }
     /// The initiatives assigned to this person.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn initiatives(
         &self,
         ctx: &Context<'_>,
@@ -42,7 +42,7 @@ impl Person {
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Initiative, |i| i.id, Initiative)
     }
     /// The teams this person belongs to.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn memberships(
         &self,
         ctx: &Context<'_>,

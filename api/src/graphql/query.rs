@@ -128,7 +128,7 @@ impl Query {
         resolve(&scope(ctx)?, &id).await
     }
     /// Several objects by global id, in the order asked; null where one does not exist.
-    #[graphql(complexity = "ids.len() * child_complexity")]
+    #[graphql(complexity = "crate::graphql::connection::bounded_product(ids.len(), child_complexity)")]
     async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
         if ids.len() > MAX_PAGE_SIZE as usize {
             return Err(bad_input(format!("ask for at most {MAX_PAGE_SIZE} ids at once")));
@@ -154,7 +154,7 @@ impl Query {
         required(loaded.map(Team), "team", &id)
     }
     /// Teams, oldest first: all, the children of one team, or the roots.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     #[expect(clippy::too_many_arguments, reason = "Relay arguments plus filters")]
     async fn teams(
         &self,
@@ -182,7 +182,7 @@ impl Query {
         required(loaded.map(Cycle), "cycle", &id)
     }
     /// Cycles, oldest first, optionally in one state.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn cycles(
         &self,
         ctx: &Context<'_>,
@@ -201,7 +201,7 @@ impl Query {
         required(loaded.map(Objective), "objective", &id)
     }
     /// Objectives, oldest first, filtered.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn objectives(
         &self,
         ctx: &Context<'_>,
@@ -233,7 +233,7 @@ impl Query {
         Ok(page)
     }
     /// Who changed what, oldest first, filtered (everyone in the organization may read it).
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn audit_events(
         &self,
         ctx: &Context<'_>,

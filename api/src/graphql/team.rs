@@ -29,7 +29,7 @@ impl Team {
         Ok(scope(ctx)?.loaders.teams.load_one(parent).await.gql()?.map(Team))
     }
     /// The teams directly inside this one.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn children(
         &self,
         ctx: &Context<'_>,
@@ -42,7 +42,7 @@ impl Team {
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Team, |t| t.id, Team)
     }
     /// The people in this team, with their roles.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -55,7 +55,7 @@ impl Team {
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Membership, |m| m.id, Membership)
     }
     /// The objectives this team owns, optionally in one cycle.
-    #[graphql(complexity = "PageArgs::cost(first, last) * child_complexity")]
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn objectives(
         &self,
         ctx: &Context<'_>,

@@ -60,3 +60,15 @@ pub fn error(status: StatusCode, media: Media, code: &str, message: &str) -> Res
     let payload = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     body(status, media, payload.to_string().into_bytes())
 }
+
+/// What a handler that panicked answers: an INTERNAL error, the panic logged once (a bug
+/// of ours; the client sees no details).
+pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    tracing::error!(panic = what, "a request handler panicked");
+    error(StatusCode::INTERNAL_SERVER_ERROR, Media::Json, "INTERNAL", "internal error: the server log has the details")
+}
