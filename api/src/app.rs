@@ -2,7 +2,7 @@
 //! Tests build it on port 0 and read the port back.
 
 use crate::auth::Verifier;
-use crate::config::{Limits, Secret};
+use crate::config::{AuthSettings, Limits};
 use crate::graphql::build_schema;
 use crate::graphql::context::AppData;
 use crate::http::{AppState, router};
@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 pub struct ServerSettings {
     pub database_url: String,
     pub listen: SocketAddr,
-    pub jwt_secret: Secret,
+    pub auth: AuthSettings,
     pub demo: bool,
     pub limits: Limits,
 }
@@ -34,6 +34,7 @@ pub struct Application {
 impl Application {
     /// Connects and migrates the database, loads the demo when asked, and binds the port.
     pub async fn build(settings: &ServerSettings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let verifier = Verifier::from_settings(&settings.auth).await?;
         let mut db = service::db::connect_and_migrate(&settings.database_url).await?;
         let statements = service::db::count_statements(&mut db);
         if settings.demo && seed::demo::load(&db, clock.now()).await.context("loading the demo organization")? {
@@ -53,7 +54,7 @@ impl Application {
             schema,
             db,
             clock,
-            verifier: Arc::new(Verifier::hs256(&settings.jwt_secret)),
+            verifier: Arc::new(verifier),
             limits: settings.limits,
             statements,
             identities: Arc::default(),

@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Trellis: a GraphQL API backend for team OKR platforms.
@@ -70,9 +71,8 @@ pub struct ServeArgs {
     /// Load the demo organization "Company X" when it is not there yet.
     #[arg(long)]
     pub demo: bool,
-    /// HS256 secret for verifying tokens. Without one, `--demo` makes one up for the process.
-    #[arg(long, env = "TRELLIS_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<Secret>,
+    #[command(flatten)]
+    pub auth: AuthSettings,
     #[command(flatten)]
     pub limits: Limits,
     /// Log filter, in `tracing` EnvFilter syntax.
@@ -81,6 +81,79 @@ pub struct ServeArgs {
     /// Log JSON lines instead of text.
     #[arg(long, env = "TRELLIS_LOG_JSON")]
     pub log_json: bool,
+}
+
+/// How tokens are verified and read.
+#[derive(Debug, Clone, Args)]
+pub struct AuthSettings {
+    /// HS256 secret for development tokens (`trellis token`). Without any key, `--demo`
+    /// makes one up for the process. Do not set it in production.
+    #[arg(long, env = "TRELLIS_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<Secret>,
+    /// PEM public keys of the identity provider, each `PATH` or `PATH=ALG` (RSA keys
+    /// default to RS256, EC keys to ES256, Ed25519 keys to EdDSA); repeat or separate by commas.
+    #[arg(long = "jwt-public-key", env = "TRELLIS_JWT_PUBLIC_KEYS", value_delimiter = ',')]
+    pub jwt_public_keys: Vec<String>,
+    /// A JWKS file with the identity provider's public keys.
+    #[arg(long, env = "TRELLIS_JWT_JWKS_FILE")]
+    pub jwt_jwks_file: Option<PathBuf>,
+    /// The identity provider's JWKS URL (HTTPS), cached by its Cache-Control and fetched
+    /// again for an unknown `kid` (at most once per 30 s).
+    #[arg(long, env = "TRELLIS_JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<String>,
+    /// The least time between two fetches of the JWKS URL, in seconds: a token with an
+    /// unknown `kid` fetches it again no sooner.
+    #[arg(long, env = "TRELLIS_JWT_JWKS_MIN_REFETCH_SECS", default_value_t = 30)]
+    pub jwt_jwks_min_refetch_secs: u64,
+    /// The `iss` tokens must carry; required with public keys.
+    #[arg(long, env = "TRELLIS_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// The `aud` values accepted (a token must name one); required with public keys.
+    #[arg(long, env = "TRELLIS_JWT_AUDIENCE", value_delimiter = ',')]
+    pub jwt_audience: Vec<String>,
+    /// Clock skew tolerated for `exp`, `nbf` and `iat`, in seconds.
+    #[arg(long, env = "TRELLIS_JWT_LEEWAY_SECS", default_value_t = AuthSettings::DEFAULT_LEEWAY_SECS)]
+    pub jwt_leeway_secs: u64,
+    /// The claim that names the caller.
+    #[arg(long, env = "TRELLIS_JWT_SUBJECT_CLAIM", default_value = "sub")]
+    pub jwt_subject_claim: String,
+    /// The claim that names the organization (its slug), e.g. `https://example.com/org`.
+    #[arg(long, env = "TRELLIS_JWT_ORG_CLAIM", default_value = "org")]
+    pub jwt_org_claim: String,
+    /// The claim that carries the organization role (a string or a list).
+    #[arg(long, env = "TRELLIS_JWT_ROLE_CLAIM", default_value = "role")]
+    pub jwt_role_claim: String,
+    /// The role of a person whose token has no role claim.
+    #[arg(long, env = "TRELLIS_JWT_DEFAULT_ROLE", default_value = "viewer")]
+    pub jwt_default_role: String,
+}
+
+impl AuthSettings {
+    /// The default leeway, in seconds.
+    pub const DEFAULT_LEEWAY_SECS: u64 = 30;
+
+    /// Development settings: HS256 tokens signed with `secret`, default claims.
+    pub fn development(secret: Secret) -> Self {
+        AuthSettings {
+            jwt_secret: Some(secret),
+            jwt_public_keys: Vec::new(),
+            jwt_jwks_file: None,
+            jwt_jwks_url: None,
+            jwt_jwks_min_refetch_secs: 30,
+            jwt_issuer: None,
+            jwt_audience: Vec::new(),
+            jwt_leeway_secs: Self::DEFAULT_LEEWAY_SECS,
+            jwt_subject_claim: "sub".into(),
+            jwt_org_claim: "org".into(),
+            jwt_role_claim: "role".into(),
+            jwt_default_role: "viewer".into(),
+        }
+    }
+
+    /// Whether any public key is configured.
+    pub fn has_public_keys(&self) -> bool {
+        !self.jwt_public_keys.is_empty() || self.jwt_jwks_file.is_some() || self.jwt_jwks_url.is_some()
+    }
 }
 
 /// Bounds on what one request may cost.
@@ -119,12 +192,22 @@ pub struct TokenArgs {
     /// Organization slug (the `org` claim).
     #[arg(long)]
     pub org: String,
-    /// The person's subject (the `sub` claim).
+    /// The person's (or the integration's) subject (the `sub` claim).
     #[arg(long)]
     pub sub: String,
-    /// Organization role: admin, member or viewer.
-    #[arg(long, default_value = "member")]
-    pub role: String,
+    /// Organization role: admin, member or viewer (member when neither it nor `--scope`
+    /// is given; without it, `--scope` mints an integration's token).
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Scopes, space-separated: okr:read, checkin:write, okr:write, admin.
+    #[arg(long)]
+    pub scope: Option<String>,
+    /// `iss` claim, for a server that checks it.
+    #[arg(long)]
+    pub iss: Option<String>,
+    /// `aud` claim, for a server that checks it.
+    #[arg(long)]
+    pub aud: Option<String>,
     /// How long the token lives, e.g. 30m, 1h, 7d.
     #[arg(long, default_value = "1h", value_parser = parse_ttl)]
     pub ttl: Duration,

@@ -76,25 +76,31 @@ async fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     api::telemetry::init(&args.log, args.log_json);
-    let (secret, made_up) = match (&args.jwt_secret, args.demo) {
-        (Some(secret), _) => (secret.clone(), false),
-        (None, true) => (Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 48)), true),
-        (None, false) => bail!(
-            "set TRELLIS_JWT_SECRET (at least 16 characters), or pass --demo to try Trellis with a throwaway secret"
-        ),
-    };
+    let mut auth = args.auth.clone();
+    let made_up = auth.jwt_secret.is_none() && !auth.has_public_keys();
+    if made_up && !args.demo {
+        bail!(
+            "no key to verify tokens with: set TRELLIS_JWT_JWKS_URL (with TRELLIS_JWT_ISSUER and TRELLIS_JWT_AUDIENCE) \
+             for an identity provider, TRELLIS_JWT_SECRET (at least 16 characters) for development tokens, or pass \
+             --demo to try Trellis with a throwaway secret"
+        );
+    }
+    if made_up {
+        auth.jwt_secret = Some(Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 48)));
+    }
+    let secret = auth.jwt_secret.clone();
     let settings = ServerSettings {
         database_url: args.database.database_url.clone(),
         listen: args.listen,
-        jwt_secret: secret.clone(),
+        auth,
         demo: args.demo,
         limits: args.limits,
     };
     let app = Application::build(&settings, Arc::new(SystemClock)).await?;
     let addr = app.local_addr().context("reading the bound address")?;
     println!("Trellis is serving http://{addr}/graphql");
-    if args.demo {
-        print_demo_token(&secret, made_up, addr)?;
+    if let (true, Some(secret)) = (args.demo, &secret) {
+        print_demo_token(secret, made_up, addr)?;
     }
     app.run_until(shutdown_signal()).await.context("serving")?;
     tracing::info!("stopped");
@@ -102,14 +108,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 fn print_demo_token(secret: &Secret, made_up: bool, addr: std::net::SocketAddr) -> anyhow::Result<()> {
-    let request = TokenRequest {
-        org: seed::demo::SLUG,
-        sub: seed::demo::ADMIN_SUBJECT,
-        role: OrgRole::Admin,
-        ttl: Duration::from_secs(12 * 3600),
-        email: None,
-        name: None,
-    };
+    let request = TokenRequest::person(
+        seed::demo::SLUG,
+        seed::demo::ADMIN_SUBJECT,
+        OrgRole::Admin,
+        Duration::from_secs(12 * 3600),
+    );
     let token = mint(secret, &request).context("signing the demo token")?;
     if made_up {
         println!("No TRELLIS_JWT_SECRET set: using a throwaway secret for this process.");
@@ -125,15 +129,27 @@ fn print_demo_token(secret: &Secret, made_up: bool, addr: std::net::SocketAddr) 
 }
 
 fn token(args: &TokenArgs) -> anyhow::Result<()> {
-    let role = OrgRole::parse(&args.role)
-        .with_context(|| format!("unknown role {:?}: use admin, member or viewer", args.role))?;
+    let role = match (&args.role, &args.scope) {
+        (Some(role), _) => {
+            Some(OrgRole::parse(role).with_context(|| format!("unknown role {role:?}: use admin, member or viewer"))?)
+        }
+        (None, Some(_)) => None,
+        (None, None) => Some(OrgRole::Member),
+    };
+    if let Some(scope) = &args.scope {
+        let known = scope.split_whitespace().all(|word| service::permissions::TokenScope::parse(word).is_some());
+        anyhow::ensure!(known, "unknown scope in {scope:?}: use okr:read, checkin:write, okr:write or admin");
+    }
     let request = TokenRequest {
         org: &args.org,
         sub: &args.sub,
         role,
+        scope: args.scope.as_deref(),
         ttl: args.ttl,
         email: args.email.as_deref(),
         name: args.name.as_deref(),
+        issuer: args.iss.as_deref(),
+        audience: args.aud.as_deref(),
     };
     println!("{}", mint(&args.jwt_secret, &request).context("signing the token")?);
     Ok(())

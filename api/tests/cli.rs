@@ -80,8 +80,8 @@ fn schema_prints_the_sdl() {
     assert_eq!(String::from_utf8(output.stdout).unwrap(), api::graphql::sdl());
 }
 
-#[test]
-fn token_prints_a_token_the_server_accepts() {
+#[tokio::test]
+async fn token_prints_a_token_the_server_accepts() {
     let output = trellis()
         .args(["token", "--org", "acme", "--sub", "ada", "--role", "viewer", "--ttl", "30m"])
         .env("TRELLIS_JWT_SECRET", SECRET)
@@ -89,9 +89,30 @@ fn token_prints_a_token_the_server_accepts() {
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     let token = String::from_utf8(output.stdout).unwrap();
-    let identity = api::auth::Verifier::hs256(&api::config::Secret::new(SECRET)).verify(token.trim()).unwrap();
+    let verifier = api::auth::Verifier::development(&api::config::Secret::new(SECRET));
+    let identity = verifier.verify(token.trim()).await.unwrap().identity;
     assert_eq!((identity.org_slug.as_str(), identity.subject.as_str()), ("acme", "ada"));
     assert_eq!(identity.role, service::OrgRole::Viewer);
+}
+
+#[tokio::test]
+async fn token_with_scopes_and_no_role_mints_an_integration_token() {
+    let output = trellis()
+        .args(["token", "--org", "acme", "--sub", "crm-sync", "--scope", "checkin:write"])
+        .env("TRELLIS_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let verifier = api::auth::Verifier::development(&api::config::Secret::new(SECRET));
+    let identity = verifier.verify(String::from_utf8(output.stdout).unwrap().trim()).await.unwrap().identity;
+    assert!(identity.integration);
+    assert_eq!(identity.scope, Some(service::permissions::TokenScope::CheckinWrite));
+    let unknown = trellis()
+        .args(["token", "--org", "acme", "--sub", "x", "--scope", "everything"])
+        .env("TRELLIS_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert_one_line_failure(&unknown, "unknown scope");
 }
 
 #[test]

@@ -44,11 +44,9 @@ async fn person(
     role: OrgRole,
 ) -> Result<Actor> {
     let identity = Identity {
-        org_slug: SLUG.into(),
-        subject: subject.into(),
-        role,
         email: Some(format!("{subject}@company-x.example")),
         name: Some(name.into()),
+        ..Identity::person(SLUG, subject, role)
     };
     actor::identify(db, clock, &identity).await
 }

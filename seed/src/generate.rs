@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use entity::*;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use service::events::Bus;
+use service::permissions::TokenScope;
 use service::rules::{rollup, scoring};
 use service::unit_of_work::{Work, write};
 use service::{FixedClock, Identity, OrgRole, Result, Scope, new_id, organizations};
@@ -52,13 +53,7 @@ const CHUNK: usize = 400;
 pub async fn organization(db: &DatabaseConnection, slug: &str, scale: Scale, now: DateTime<Utc>) -> Result<Generated> {
     let clock = FixedClock::new(now);
     organizations::provision(db, &clock, slug, &format!("Generated {slug}"), "UTC").await?;
-    let identity = Identity {
-        org_slug: slug.to_owned(),
-        subject: "admin".into(),
-        role: OrgRole::Admin,
-        email: None,
-        name: Some("Generated admin".into()),
-    };
+    let identity = Identity { name: Some("Generated admin".into()), ..Identity::person(slug, "admin", OrgRole::Admin) };
     let admin = service::actor::identify(db, &clock, &identity).await?;
     let bus = Bus::local(1);
     let s = Scope { db, clock: &clock, actor: &admin, bus: &bus };
@@ -69,7 +64,7 @@ pub async fn organization(db: &DatabaseConnection, slug: &str, scale: Scale, now
         mode: None,
     };
     organizations::update_policy(s, policy).await?;
-    let generated = write(s, |w| Box::pin(fill(w, scale))).await?;
+    let generated = write(s, TokenScope::Admin, |w| Box::pin(fill(w, scale))).await?;
     // A bulk load leaves the planner's statistics describing empty tables; until
     // autovacuum catches up it would pick the organization index over the key-result
     // one and read every check-in of the tenant.

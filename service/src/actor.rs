@@ -2,6 +2,7 @@
 //! that creates people (and, for admins, organizations) on first sight.
 
 use crate::people::{self, Profile};
+use crate::permissions::TokenScope;
 use crate::tenant::Org;
 use crate::{Clock, Error, Result, organizations};
 use sea_orm::DatabaseConnection;
@@ -47,6 +48,26 @@ pub struct Identity {
     pub role: OrgRole,
     pub email: Option<String>,
     pub name: Option<String>,
+    /// The widest of our scopes the token carries; `None` when it carries none of ours
+    /// (a person's token, bounded by the role alone).
+    pub scope: Option<TokenScope>,
+    /// No person is behind the token: `subject` names an integration.
+    pub integration: bool,
+}
+
+impl Identity {
+    /// A person's identity with no scopes.
+    pub fn person(org_slug: impl Into<String>, subject: impl Into<String>, role: OrgRole) -> Self {
+        Identity {
+            org_slug: org_slug.into(),
+            subject: subject.into(),
+            role,
+            email: None,
+            name: None,
+            scope: None,
+            integration: false,
+        }
+    }
 }
 
 /// The caller of a service function: a person acting inside one organization. Only
@@ -57,6 +78,8 @@ pub struct Actor {
     org: Org,
     person_id: Uuid,
     role: OrgRole,
+    scope: TokenScope,
+    integration: bool,
 }
 
 impl Actor {
@@ -79,6 +102,21 @@ impl Actor {
     pub fn role(&self) -> OrgRole {
         self.role
     }
+
+    /// The widest scope the token allows (`admin` for an unscoped token).
+    pub fn scope(&self) -> TokenScope {
+        self.scope
+    }
+
+    /// Whether an integration, not a person, is calling.
+    pub fn is_integration(&self) -> bool {
+        self.integration
+    }
+
+    fn new(org: Org, person_id: Uuid, identity: &Identity) -> Self {
+        let scope = identity.scope.unwrap_or(TokenScope::Admin);
+        Actor { org, person_id, role: identity.role, scope, integration: identity.integration }
+    }
 }
 
 /// Remembers who a (organization slug, subject) pair is, so that a request does not pay
@@ -99,7 +137,7 @@ impl Identities {
         let key = (identity.org_slug.clone(), identity.subject.clone());
         let cached = self.known.read().ok().and_then(|known| known.get(&key).copied());
         if let Some((organization_id, person_id)) = cached {
-            return Ok(Actor { org: Org::verified(organization_id), person_id, role: identity.role });
+            return Ok(Actor::new(Org::verified(organization_id), person_id, identity));
         }
         let actor = identify(db, clock, identity).await?;
         if let Ok(mut known) = self.known.write() {
@@ -131,7 +169,8 @@ pub async fn identify(db: &DatabaseConnection, clock: &dyn Clock, identity: &Ide
         }
     };
     let org = Org::verified(organization.id);
-    let profile = Profile { display_name: identity.name.clone(), email: identity.email.clone() };
+    let integration = identity.integration.then(|| format!("{} (integration)", identity.subject));
+    let profile = Profile { display_name: identity.name.clone().or(integration), email: identity.email.clone() };
     let person_id = people::upsert(db, org, &identity.subject, profile, clock.now()).await?;
-    Ok(Actor { org, person_id, role: identity.role })
+    Ok(Actor::new(org, person_id, identity))
 }

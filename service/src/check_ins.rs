@@ -4,6 +4,7 @@
 use crate::audit::Target;
 use crate::events::{self, Event};
 use crate::objectives::{guards, progress};
+use crate::permissions::TokenScope;
 use crate::rules::{scoring, validate};
 use crate::scope::Scope;
 use crate::tenant;
@@ -53,7 +54,7 @@ pub async fn record(s: Scope<'_>, input: NewCheckIn) -> Result<Recorded> {
         }
         validate::limit("idempotencyKey", key, MAX_IDEMPOTENCY_KEY)?;
     }
-    write(s, |w| Box::pin(insert(w, &input, value, note.clone()))).await
+    write(s, TokenScope::CheckinWrite, |w| Box::pin(insert(w, &input, value, note.clone()))).await
 }
 
 async fn insert(w: &mut Work<'_>, input: &NewCheckIn, value: f64, note: Option<String>) -> Result<Recorded> {

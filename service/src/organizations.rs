@@ -2,6 +2,7 @@
 
 use crate::audit::Target;
 use crate::events::{self, ChangeKind};
+use crate::permissions::TokenScope;
 use crate::rules::validate;
 use crate::unit_of_work::{Work, write};
 use crate::{Actor, Clock, Error, Result, Scope, new_id, permissions, tenant};
@@ -74,7 +75,7 @@ pub async fn update_policy(s: Scope<'_>, patch: PolicyPatch) -> Result<organizat
             return Err(Error::BadUserInput(format!("`{field}` must be between 1 and {MAX_LIMIT}, not {value}")));
         }
     }
-    write(s, |w| Box::pin(store_policy(w, &patch))).await
+    write(s, TokenScope::Admin, |w| Box::pin(store_policy(w, &patch))).await
 }
 
 async fn store_policy(w: &mut Work<'_>, patch: &PolicyPatch) -> Result<organization::Model> {

@@ -13,7 +13,7 @@ use crate::db::{self, Write};
 use crate::events::{Event, Outbox};
 use crate::scope::Scope;
 use crate::tenant::{self, Org, one_of};
-use crate::{Actor, Clock, Result};
+use crate::{Actor, Clock, Result, permissions};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use sea_orm::sea_query::SimpleExpr;
@@ -153,13 +153,15 @@ impl<'a> Work<'a> {
     }
 }
 
-/// Runs `body` as one unit of work for the caller in `s`: all of it commits, with its
-/// audit rows and events, or none of it does. `body` may run more than once (see
-/// [`is_transient`]), so it must do all its work through the [`Work`] it is given.
-pub async fn write<'a, T, F>(s: Scope<'a>, mut body: F) -> Result<T>
+/// Runs `body` as one unit of work for the caller in `s`, if the caller's token has the
+/// `needed` scope: all of it commits, with its audit rows and events, or none of it does.
+/// `body` may run more than once (see [`is_transient`]), so it must do all its work
+/// through the [`Work`] it is given.
+pub async fn write<'a, T, F>(s: Scope<'a>, needed: permissions::TokenScope, mut body: F) -> Result<T>
 where
     F: for<'w> FnMut(&'w mut Work<'a>) -> BoxFuture<'w, Result<T>>,
 {
+    permissions::require_scope(s.actor, needed)?;
     let mut attempt = 0;
     loop {
         let result = match Work::begin(s).await {

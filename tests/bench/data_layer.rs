@@ -34,8 +34,7 @@ async fn main() -> anyhow::Result<()> {
     let (cycle, connections, seconds): (Uuid, usize, u64) = (cycle.parse()?, connections.parse()?, seconds.parse()?);
     let db = service::db::connect(url).await?;
     // The generator's admin, as a token for it would identify them.
-    let identity =
-        Identity { org_slug: slug.clone(), subject: "admin".into(), role: OrgRole::Admin, email: None, name: None };
+    let identity = Identity::person(slug.clone(), "admin", OrgRole::Admin);
     let actor = service::actor::identify(&db, &SystemClock, &identity).await?;
     anyhow::ensure!(one(&db, &actor, cycle).await? > 0, "the tree has no check-ins");
     let until = Instant::now() + Duration::from_secs(seconds);

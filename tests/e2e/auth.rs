@@ -35,17 +35,10 @@ async fn rejects_when_auth_prefix_is_missing() {
 #[tokio::test]
 async fn rejects_malformed_expired_and_wrongly_signed_tokens() {
     let app = TestApp::spawn().await;
-    // Expired a minute ago, beyond the 5 s leeway.
-    let expired = signed(json!({ "sub": "ada", "org": "acme", "role": "admin", "exp": now() - 60 }));
+    // Expired two minutes ago, beyond the 30 s leeway.
+    let expired = signed(json!({ "sub": "ada", "org": "acme", "role": "admin", "exp": now() - 120 }));
     let foreign = {
-        let request = api::auth::TokenRequest {
-            org: "acme",
-            sub: "ada",
-            role: OrgRole::Admin,
-            ttl: Duration::from_secs(60),
-            email: None,
-            name: None,
-        };
+        let request = api::auth::TokenRequest::person("acme", "ada", OrgRole::Admin, Duration::from_secs(60));
         api::auth::mint(&api::config::Secret::new("some-other-secret-entirely"), &request).unwrap()
     };
     for (case, value) in [

@@ -9,7 +9,8 @@ use trellis_tests::{Options, TestApp, error_code};
 #[tokio::test]
 async fn a_query_nested_deeper_than_the_limit_is_refused() {
     let limits = Limits { max_depth: 4, ..Limits::default() };
-    let app = TestApp::start(Options { demo: true, limits: Some(limits) }, Arc::new(SystemClock)).await;
+    let app =
+        TestApp::start(Options { demo: true, limits: Some(limits), ..Options::default() }, Arc::new(SystemClock)).await;
     let deep = "{ objectives { edges { node { team { parent { name } } } } } }";
     let (_, body) = app.graphql(&app.demo_admin(), deep, json!({})).await;
     assert_eq!(error_code(&body), "GRAPHQL_VALIDATION_FAILED");

@@ -90,7 +90,7 @@ impl World {
 
     /// The actor for `subject` in organization `org` (an admin token provisions it).
     pub async fn actor_in(&self, org: &str, subject: &str, role: OrgRole) -> Actor {
-        let identity = Identity { org_slug: org.into(), subject: subject.into(), role, email: None, name: None };
+        let identity = Identity::person(org, subject, role);
         service::actor::identify(&self.db, &*self.clock, &identity).await.unwrap()
     }
 

@@ -8,7 +8,7 @@
 
 use api::app::{Application, ServerSettings};
 use api::auth::{TokenRequest, mint};
-use api::config::{Limits, Secret};
+use api::config::{AuthSettings, Limits, Secret};
 use serde_json::{Value, json};
 use service::{Clock, OrgRole, SystemClock};
 use std::sync::Arc;
@@ -26,6 +26,8 @@ pub const SECRET: &str = "end-to-end-test-secret-0123456789";
 pub struct Options {
     pub demo: bool,
     pub limits: Option<Limits>,
+    /// How tokens are verified; HS256 with [`SECRET`] when not given.
+    pub auth: Option<AuthSettings>,
 }
 
 /// A running Trellis on a free port.
@@ -70,7 +72,7 @@ impl TestApp {
         let settings = ServerSettings {
             database_url: url.to_owned(),
             listen: "127.0.0.1:0".parse().expect("a socket address"),
-            jwt_secret: Secret::new(SECRET),
+            auth: options.auth.unwrap_or_else(|| AuthSettings::development(Secret::new(SECRET))),
             demo: options.demo,
             limits: options.limits.unwrap_or_default(),
         };
@@ -136,8 +138,7 @@ impl Drop for TestApp {
 
 /// A token signed with [`SECRET`].
 pub fn token(org: &str, sub: &str, role: OrgRole, ttl: Duration) -> String {
-    let request = TokenRequest { org, sub, role, ttl, email: None, name: None };
-    mint(&Secret::new(SECRET), &request).expect("sign a token")
+    mint(&Secret::new(SECRET), &TokenRequest::person(org, sub, role, ttl)).expect("sign a token")
 }
 
 /// The first error's `extensions.code` of a response body.

@@ -87,7 +87,7 @@ pub struct Refusal {
 
 /// The caller behind a request's headers. Two `Authorization` headers are refused, not
 /// resolved by picking one: a proxy that appends its own must not change who the caller is.
-pub async fn authenticate_headers(state: &AppState, headers: &HeaderMap) -> Result<service::Actor, Refusal> {
+pub async fn authenticate_headers(state: &AppState, headers: &HeaderMap) -> Result<Caller, Refusal> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let authorization = values.next();
     if values.next().is_some() {
@@ -100,13 +100,13 @@ pub async fn authenticate_headers(state: &AppState, headers: &HeaderMap) -> Resu
     authenticate(state, authorization.and_then(|v| v.to_str().ok())).await
 }
 
-/// The caller behind an `Authorization` header value.
-pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Result<service::Actor, Refusal> {
+/// The caller behind an `Authorization` header value, and when their token expires.
+pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Result<Caller, Refusal> {
     let unauthenticated =
         |message: String| Refusal { status: StatusCode::UNAUTHORIZED, code: "UNAUTHENTICATED", message };
-    let identity = state.verifier.verify_header(authorization).map_err(|e| unauthenticated(e.to_string()))?;
-    match state.identities.identify(&state.db, state.clock.as_ref(), &identity).await {
-        Ok(actor) => Ok(actor),
+    let verified = state.verifier.verify_header(authorization).await.map_err(|e| unauthenticated(e.to_string()))?;
+    match state.identities.identify(&state.db, state.clock.as_ref(), &verified.identity).await {
+        Ok(actor) => Ok(Caller { actor, expires_at: verified.expires_at }),
         Err(service::Error::Unauthenticated(message)) => Err(unauthenticated(message)),
         Err(error) => {
             tracing::error!(error = ?error, "identifying the caller failed");
@@ -119,6 +119,14 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Resu
     }
 }
 
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub actor: service::Actor,
+    /// When the token stops being valid: long-lived streams end then.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -127,7 +135,7 @@ async fn execute(
     method: Method,
 ) -> Response {
     let actor = match authenticate_headers(state, headers).await {
-        Ok(actor) => actor,
+        Ok(caller) => caller.actor,
         Err(refusal) => return reply::error(refusal.status, media, refusal.code, &refusal.message),
     };
     let mut request = request;

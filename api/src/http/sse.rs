@@ -1,6 +1,7 @@
 //! GraphQL over Server-Sent Events (the graphql-sse protocol's distinct-connections
 //! mode), for clients that cannot open WebSockets: `POST /graphql` with `Accept:
-//! text/event-stream`; each result is a `next` event, the end a `complete` event.
+//! text/event-stream`; each result is a `next` event, the end a `complete` event. The
+//! stream ends when the caller's token expires.
 
 use crate::graphql::context::RequestData;
 use crate::graphql::loaders::Loaders;
@@ -19,8 +20,8 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Runs `request` as a stream of events.
 pub async fn stream(state: &AppState, headers: &HeaderMap, request: async_graphql::Request) -> Response {
-    let actor = match authenticate_headers(state, headers).await {
-        Ok(actor) => actor,
+    let (actor, expires_at) = match authenticate_headers(state, headers).await {
+        Ok(caller) => (caller.actor, caller.expires_at),
         Err(refusal) => return reply::error(refusal.status, Media::Json, refusal.code, &refusal.message),
     };
     let loaders = Loaders::new(&state.db, &actor);
@@ -31,6 +32,9 @@ pub async fn stream(state: &AppState, headers: &HeaderMap, request: async_graphq
             serde_json::to_string(&response).unwrap_or_else(|_| r#"{"errors":[{"message":"internal error"}]}"#.into());
         Ok::<_, Infallible>(Event::default().event("next").data(data))
     });
+    // The stream ends when the token expires; the client reconnects with a fresh one.
+    let left = (expires_at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
+    let results = results.take_until(tokio::time::sleep(left));
     let complete = futures::stream::once(async { Ok(Event::default().event("complete").data("")) });
     Sse::new(results.chain(complete)).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response()
 }

@@ -2,6 +2,10 @@
 //! legacy `graphql-ws` subprotocol. Browsers cannot set headers on a WebSocket, so the
 //! token comes in `connection_init` (`{"Authorization": "Bearer …"}` or `{"token": "…"}`).
 //! The server pings every 20 s so that proxies do not drop idle wall displays.
+//!
+//! A `connection_init` without a valid token closes the socket with 4401; when the token
+//! of an open connection expires, the server closes it with 4403 (the client reconnects
+//! with a fresh token).
 
 use crate::graphql::context::Caller;
 use crate::http::AppState;
@@ -13,6 +17,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket as Socket, WebSocketUpgra
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::{SinkExt, StreamExt};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Read and write buffer of one WebSocket.
@@ -20,6 +25,20 @@ const SOCKET_BUFFER: usize = 4 * 1024;
 
 /// How often the server pings an open connection.
 const PING_EVERY: Duration = Duration::from_secs(20);
+
+/// Close code for a `connection_init` without a valid token.
+const UNAUTHORIZED: u16 = 4401;
+/// Close code when the connection's token expires.
+const FORBIDDEN: u16 = 4403;
+
+/// What `connection_init` learned, for the loop that serves the socket.
+#[derive(Debug, Default)]
+struct Session {
+    /// The token was refused: the close that follows says 4401.
+    refused: bool,
+    /// When the accepted token expires.
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
 
 /// Upgrades to a GraphQL WebSocket.
 pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
@@ -49,27 +68,40 @@ async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
                 _ => None,
             }
         });
-    let init_state = state.clone();
+    let session = Arc::new(Mutex::new(Session::default()));
+    let (init_state, init_session) = (state.clone(), session.clone());
     let mut outgoing = Box::pin(
         WebSocket::new(state.schema.clone(), incoming, protocol)
-            .on_connection_init(move |payload| connection_init(init_state, payload)),
+            .on_connection_init(move |payload| connection_init(init_state, init_session, payload)),
     );
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    let far = || tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600);
+    let expiry = tokio::time::sleep_until(far());
+    tokio::pin!(expiry);
     loop {
         tokio::select! {
             message = outgoing.next() => match message {
                 Some(WsMessage::Text(text)) => {
+                    if let Some(at) = read_session(&session, |s| s.expires_at) {
+                        expiry.as_mut().reset(deadline(at));
+                    }
                     if sink.send(Message::Text(text.into())).await.is_err() {
                         break;
                     }
                 }
                 Some(WsMessage::Close(code, reason)) => {
+                    let code = if read_session(&session, |s| s.refused) { UNAUTHORIZED } else { code };
                     let _closed = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
                     break;
                 }
                 None => break,
             },
+            () = &mut expiry => {
+                let frame = CloseFrame { code: FORBIDDEN, reason: "the token has expired: reconnect with a fresh one".into() };
+                let _closed = sink.send(Message::Close(Some(frame))).await;
+                break;
+            }
             _ = ping.tick() => {
                 if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
                     break;
@@ -79,14 +111,35 @@ async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
     }
 }
 
-async fn connection_init(state: AppState, payload: serde_json::Value) -> async_graphql::Result<Data> {
+fn read_session<T>(session: &Mutex<Session>, read: impl FnOnce(&Session) -> T) -> T {
+    // Nothing panics while holding it; a poisoned lock still holds sound data.
+    read(&session.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+}
+
+/// The instant on the runtime's clock at which `at` (wall time) arrives.
+fn deadline(at: chrono::DateTime<chrono::Utc>) -> tokio::time::Instant {
+    let left = (at - chrono::Utc::now()).to_std().unwrap_or(Duration::ZERO);
+    tokio::time::Instant::now() + left
+}
+
+async fn connection_init(
+    state: AppState,
+    session: Arc<Mutex<Session>>,
+    payload: serde_json::Value,
+) -> async_graphql::Result<Data> {
     let field = |name: &str| payload.get(name).and_then(|v| v.as_str()).map(str::to_owned);
     let header = field("Authorization")
         .or_else(|| field("authorization"))
         .or_else(|| field("token").map(|token| format!("Bearer {token}")));
-    let actor = authenticate(&state, header.as_deref()).await.map_err(|refusal| Error::new(refusal.message))?;
+    let authenticated = authenticate(&state, header.as_deref()).await;
+    let mut known = session.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let caller = authenticated.map_err(|refusal| {
+        known.refused = true;
+        Error::new(refusal.message)
+    })?;
+    known.expires_at = Some(caller.expires_at);
     // Subscription events carry their figures; no loaders (and their caches) per socket.
     let mut data = Data::default();
-    data.insert(Caller(actor));
+    data.insert(Caller(caller.actor));
     Ok(data)
 }

@@ -4,6 +4,7 @@
 use crate::audit::Target;
 use crate::events::{self, ChangeKind, Event};
 use crate::objectives::{alignment, guards};
+use crate::permissions::TokenScope;
 use crate::rules::validate;
 use crate::scope::Scope;
 use crate::unit_of_work::{Work, write};
@@ -37,7 +38,7 @@ pub struct CyclePatch {
 pub async fn create(s: Scope<'_>, input: NewCycle) -> Result<cycle::Model> {
     permissions::require_admin(s.actor, "manage cycles")?;
     let name = validate::title("name", &input.name)?;
-    write(s, |w| Box::pin(insert(w, &input, &name))).await
+    write(s, TokenScope::Admin, |w| Box::pin(insert(w, &input, &name))).await
 }
 
 async fn insert(w: &mut Work<'_>, input: &NewCycle, name: &str) -> Result<cycle::Model> {
@@ -70,7 +71,7 @@ fn cycle_changed(cycle: &cycle::Model, change: &str) -> Event {
 pub async fn update(s: Scope<'_>, id: Uuid, patch: CyclePatch) -> Result<cycle::Model> {
     permissions::require_admin(s.actor, "manage cycles")?;
     let name = patch.name.as_deref().map(|n| validate::title("name", n)).transpose()?;
-    write(s, |w| Box::pin(redate(w, id, &patch, name.as_deref()))).await
+    write(s, TokenScope::Admin, |w| Box::pin(redate(w, id, &patch, name.as_deref()))).await
 }
 
 async fn redate(w: &mut Work<'_>, id: Uuid, patch: &CyclePatch, name: Option<&str>) -> Result<cycle::Model> {
@@ -160,7 +161,7 @@ pub async fn reopen(s: Scope<'_>, id: Uuid) -> Result<cycle::Model> {
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), cycle.id = %id, cycle.step = step.verb))]
 async fn transition(s: Scope<'_>, id: Uuid, step: Step) -> Result<cycle::Model> {
     permissions::require_admin(s.actor, "change a cycle's state")?;
-    write(s, |w| Box::pin(move_along(w, id, step))).await
+    write(s, TokenScope::Admin, |w| Box::pin(move_along(w, id, step))).await
 }
 
 async fn move_along(w: &mut Work<'_>, id: Uuid, step: Step) -> Result<cycle::Model> {

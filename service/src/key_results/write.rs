@@ -4,6 +4,7 @@
 use crate::audit::Target;
 use crate::events;
 use crate::objectives::{focus, guards, progress};
+use crate::permissions::TokenScope;
 use crate::rules::measurability::{self, Definition};
 use crate::rules::{scoring, validate};
 use crate::scope::Scope;
@@ -49,7 +50,7 @@ pub struct Changed {
 pub async fn create(s: Scope<'_>, input: NewKeyResult) -> Result<Changed> {
     let title = validate::title("title", &input.title)?;
     let definition = measurability::check(input.definition.clone())?;
-    write(s, |w| Box::pin(insert(w, &input, &title, &definition))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(insert(w, &input, &title, &definition))).await
 }
 
 async fn insert(w: &mut Work<'_>, input: &NewKeyResult, title: &str, definition: &Definition) -> Result<Changed> {
@@ -99,7 +100,7 @@ async fn announce_progress(w: &mut Work<'_>, kr: &key_result::Model, chain: &[ob
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), key_result.id = %id))]
 pub async fn update(s: Scope<'_>, id: Uuid, patch: KeyResultPatch) -> Result<Changed> {
     let title = patch.title.as_deref().map(|t| validate::title("title", t)).transpose()?;
-    write(s, |w| Box::pin(edit(w, id, &patch, title.as_deref()))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(edit(w, id, &patch, title.as_deref()))).await
 }
 
 async fn edit(w: &mut Work<'_>, id: Uuid, patch: &KeyResultPatch, title: Option<&str>) -> Result<Changed> {
@@ -147,7 +148,7 @@ async fn edit(w: &mut Work<'_>, id: Uuid, patch: &KeyResultPatch, title: Option<
 /// Archives a key result: it keeps its check-ins but leaves the objective's progress.
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), key_result.id = %id))]
 pub async fn archive(s: Scope<'_>, id: Uuid) -> Result<Changed> {
-    write(s, |w| Box::pin(store_archived(w, id))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(store_archived(w, id))).await
 }
 
 async fn store_archived(w: &mut Work<'_>, id: Uuid) -> Result<Changed> {

@@ -5,6 +5,7 @@
 use crate::audit::Target;
 use crate::events;
 use crate::objectives::{ObjectiveOrKeyResult, guards, progress};
+use crate::permissions::TokenScope;
 use crate::scope::Scope;
 use crate::tenant::{self, Hierarchy, Owner};
 use crate::unit_of_work::{Work, write};
@@ -126,7 +127,7 @@ pub async fn align(
     parent: Option<ObjectiveOrKeyResult>,
     kind: AlignmentKind,
 ) -> Result<Aligned> {
-    write(s, |w| Box::pin(link(w, objective_id, parent, kind))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(link(w, objective_id, parent, kind))).await
 }
 
 async fn link(

@@ -5,6 +5,7 @@ use crate::audit::Target;
 use crate::events;
 use crate::objectives::write::Changed;
 use crate::objectives::{focus, guards, progress};
+use crate::permissions::TokenScope;
 use crate::rules::{scoring, validate};
 use crate::scope::Scope;
 use crate::unit_of_work::{Work, write};
@@ -16,7 +17,7 @@ use uuid::Uuid;
 /// DRAFT → ACTIVE, once it has a key result and the team has room under the policy.
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), objective.id = %id))]
 pub async fn activate(s: Scope<'_>, id: Uuid) -> Result<Changed> {
-    write(s, |w| Box::pin(store_active(w, id))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(store_active(w, id))).await
 }
 
 async fn store_active(w: &mut Work<'_>, id: Uuid) -> Result<Changed> {
@@ -54,7 +55,7 @@ fn live_key_results(w: &Work<'_>, objective_id: Uuid) -> tenant::Scoped<key_resu
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), objective.id = %id))]
 pub async fn close(s: Scope<'_>, id: Uuid, note: Option<String>) -> Result<Changed> {
     let note = validate::text("closingNote", note.as_deref())?;
-    write(s, |w| Box::pin(store_closed(w, id, note.clone()))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(store_closed(w, id, note.clone()))).await
 }
 
 async fn store_closed(w: &mut Work<'_>, id: Uuid, note: Option<String>) -> Result<Changed> {
@@ -95,7 +96,7 @@ pub struct CarriedOver {
 /// objective carried into the same cycle again answers with its first copy.
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), objective.id = %id))]
 pub async fn carry_over(s: Scope<'_>, id: Uuid, target_cycle_id: Uuid) -> Result<CarriedOver> {
-    write(s, |w| Box::pin(copy_forward(w, id, target_cycle_id))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(copy_forward(w, id, target_cycle_id))).await
 }
 
 async fn copy_forward(w: &mut Work<'_>, id: Uuid, target_cycle_id: Uuid) -> Result<CarriedOver> {

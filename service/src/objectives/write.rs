@@ -4,6 +4,7 @@
 use crate::audit::Target;
 use crate::events;
 use crate::objectives::{ObjectiveOrKeyResult, alignment, guards, progress};
+use crate::permissions::TokenScope;
 use crate::rules::validate;
 use crate::scope::Scope;
 use crate::unit_of_work::{Work, write};
@@ -46,7 +47,7 @@ pub struct Changed {
 pub async fn create(s: Scope<'_>, input: NewObjective) -> Result<Changed> {
     let title = validate::title("title", &input.title)?;
     let description = validate::text("description", input.description.as_deref())?;
-    write(s, |w| Box::pin(insert(w, &input, &title, description.clone()))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(insert(w, &input, &title, description.clone()))).await
 }
 
 async fn insert(w: &mut Work<'_>, input: &NewObjective, title: &str, description: Option<String>) -> Result<Changed> {
@@ -99,7 +100,7 @@ pub async fn update(s: Scope<'_>, id: Uuid, patch: ObjectivePatch) -> Result<Cha
     let title = patch.title.as_deref().map(|t| validate::title("title", t)).transpose()?;
     let description = patch.description.as_deref().map(|d| validate::text("description", Some(d))).transpose()?;
     let patch = ObjectivePatch { title, description: None, ..patch };
-    write(s, |w| Box::pin(edit(w, id, &patch, description.clone()))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(edit(w, id, &patch, description.clone()))).await
 }
 
 async fn edit(
@@ -137,7 +138,7 @@ async fn edit(
 /// Archives an objective: it keeps its history but leaves lists and rollups.
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), objective.id = %id))]
 pub async fn archive(s: Scope<'_>, id: Uuid) -> Result<Changed> {
-    write(s, |w| Box::pin(store_archived(w, id))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(store_archived(w, id))).await
 }
 
 async fn store_archived(w: &mut Work<'_>, id: Uuid) -> Result<Changed> {

@@ -3,6 +3,7 @@
 use crate::audit::Target;
 use crate::events::{self, ChangeKind, Event};
 use crate::objectives::ObjectiveOrKeyResult;
+use crate::permissions::TokenScope;
 use crate::rules::validate;
 use crate::scope::Scope;
 use crate::unit_of_work::{Work, write};
@@ -20,7 +21,7 @@ pub async fn create(
     note: Option<&str>,
 ) -> Result<dependency::Model> {
     let note = validate::text("note", note)?;
-    write(s, |w| Box::pin(insert(w, from, to, note.clone()))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(insert(w, from, to, note.clone()))).await
 }
 
 async fn insert(
@@ -66,7 +67,7 @@ fn dependency_changed(row: &dependency::Model, from: &objective::Model, to: &obj
 /// Marks a dependency resolved; leads of either team may.
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), dependency.id = %id))]
 pub async fn resolve_dependency(s: Scope<'_>, id: Uuid) -> Result<dependency::Model> {
-    write(s, |w| Box::pin(store_resolved(w, id))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(store_resolved(w, id))).await
 }
 
 async fn store_resolved(w: &mut Work<'_>, id: Uuid) -> Result<dependency::Model> {

@@ -5,6 +5,7 @@ use crate::audit::Target;
 use crate::events::{self, ChangeKind};
 use crate::key_results::write::require_team_member;
 use crate::objectives::guards;
+use crate::permissions::TokenScope;
 use crate::rules::validate;
 use crate::scope::Scope;
 use crate::unit_of_work::{Work, write};
@@ -31,7 +32,7 @@ pub async fn create(
     assignee_id: Option<Uuid>,
 ) -> Result<initiative::Model> {
     let title = validate::title("title", title)?;
-    write(s, |w| Box::pin(insert(w, key_result_id, &title, assignee_id))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(insert(w, key_result_id, &title, assignee_id))).await
 }
 
 async fn insert(
@@ -65,7 +66,7 @@ async fn insert(
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), initiative.id = %id))]
 pub async fn update(s: Scope<'_>, id: Uuid, patch: InitiativePatch) -> Result<initiative::Model> {
     let title = patch.title.as_deref().map(|t| validate::title("title", t)).transpose()?;
-    write(s, |w| Box::pin(edit(w, id, &patch, title.as_deref()))).await
+    write(s, TokenScope::OkrWrite, |w| Box::pin(edit(w, id, &patch, title.as_deref()))).await
 }
 
 async fn edit(w: &mut Work<'_>, id: Uuid, patch: &InitiativePatch, title: Option<&str>) -> Result<initiative::Model> {

@@ -3,6 +3,7 @@
 use crate::audit::Target;
 use crate::events::{self, ChangeKind, Event};
 use crate::people::{self, Profile};
+use crate::permissions::TokenScope;
 use crate::rules::validate;
 use crate::scope::Scope;
 use crate::tenant::{self, Hierarchy};
@@ -17,7 +18,7 @@ use uuid::Uuid;
 pub async fn create(s: Scope<'_>, name: &str, parent_id: Option<Uuid>) -> Result<team::Model> {
     permissions::require_admin(s.actor, "create teams")?;
     let name = validate::title("name", name)?;
-    write(s, |w| Box::pin(insert(w, &name, parent_id))).await
+    write(s, TokenScope::Admin, |w| Box::pin(insert(w, &name, parent_id))).await
 }
 
 async fn insert(w: &mut Work<'_>, name: &str, parent_id: Option<Uuid>) -> Result<team::Model> {
@@ -58,7 +59,7 @@ pub async fn update(
 ) -> Result<team::Model> {
     permissions::require_admin(s.actor, "edit teams")?;
     let name = name.map(|n| validate::title("name", n)).transpose()?;
-    write(s, |w| Box::pin(edit(w, id, name.as_deref(), parent_id))).await
+    write(s, TokenScope::Admin, |w| Box::pin(edit(w, id, name.as_deref(), parent_id))).await
 }
 
 async fn edit(w: &mut Work<'_>, id: Uuid, name: Option<&str>, parent_id: Option<Option<Uuid>>) -> Result<team::Model> {
@@ -88,7 +89,7 @@ async fn edit(w: &mut Work<'_>, id: Uuid, name: Option<&str>, parent_id: Option<
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), team.id = %id))]
 pub async fn archive(s: Scope<'_>, id: Uuid) -> Result<team::Model> {
     permissions::require_admin(s.actor, "archive teams")?;
-    write(s, |w| Box::pin(store_archived(w, id))).await
+    write(s, TokenScope::Admin, |w| Box::pin(store_archived(w, id))).await
 }
 
 async fn store_archived(w: &mut Work<'_>, id: Uuid) -> Result<team::Model> {
@@ -130,7 +131,7 @@ pub async fn add_member(
 ) -> Result<membership::Model> {
     permissions::require_admin(s.actor, "manage team memberships")?;
     let title = title_of(title)?;
-    write(s, |w| Box::pin(join(w, team_id, &who, role, title.as_deref()))).await
+    write(s, TokenScope::Admin, |w| Box::pin(join(w, team_id, &who, role, title.as_deref()))).await
 }
 
 async fn join(
@@ -184,7 +185,7 @@ pub async fn update_member(
 ) -> Result<membership::Model> {
     permissions::require_admin(s.actor, "manage team memberships")?;
     let title = title.map(|t| title_of(Some(t))).transpose()?;
-    write(s, |w| Box::pin(edit_member(w, id, role, title.clone()))).await
+    write(s, TokenScope::Admin, |w| Box::pin(edit_member(w, id, role, title.clone()))).await
 }
 
 async fn edit_member(
@@ -213,7 +214,7 @@ async fn edit_member(
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), membership.id = %id))]
 pub async fn remove_member(s: Scope<'_>, id: Uuid) -> Result<membership::Model> {
     permissions::require_admin(s.actor, "manage team memberships")?;
-    write(s, |w| Box::pin(leave(w, id))).await
+    write(s, TokenScope::Admin, |w| Box::pin(leave(w, id))).await
 }
 
 async fn leave(w: &mut Work<'_>, id: Uuid) -> Result<membership::Model> {
