@@ -47,34 +47,41 @@ fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// Each forbidden use in `text` (the file `name`), as `name:line: token`.
-fn violations(name: &str, text: &str) -> Vec<String> {
+/// Each use of one of `tokens` in the code of `text` (the file `name`) that `allowed`
+/// does not let that file make, as `name:line: token`.
+fn uses(name: &str, text: &str, tokens: &[&str], allowed: impl Fn(&str) -> bool) -> Vec<String> {
     let mut found = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let code = line.split("//").next().unwrap_or_default();
-        for token in FORBIDDEN {
-            let exempt = EXEMPT.iter().any(|(file, allowed)| name.ends_with(file) && allowed == token);
-            if code.contains(token) && !exempt {
-                found.push(format!("{name}:{}: {token}", number + 1));
-            }
+        for token in tokens.iter().filter(|token| code.contains(**token) && !allowed(token)) {
+            found.push(format!("{name}:{}: {token}", number + 1));
         }
     }
     found
 }
 
-#[test]
-fn no_service_module_but_tenant_builds_its_own_statements() {
+/// Each forbidden use in `text` (the file `name`).
+fn violations(name: &str, text: &str) -> Vec<String> {
+    uses(name, text, FORBIDDEN, |token| EXEMPT.iter().any(|(file, allowed)| name.ends_with(file) && *allowed == token))
+}
+
+/// Every service source file, named by its path under `src/`, with its text.
+fn service_sources() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     sources(&root, &mut files);
     assert!(files.len() > 20, "the scan found the service's sources");
+    files
+        .into_iter()
+        .map(|file| (file.strip_prefix(&root).unwrap().display().to_string(), std::fs::read_to_string(&file).unwrap()))
+        .collect()
+}
+
+#[test]
+fn no_service_module_but_tenant_builds_its_own_statements() {
     let mut found = Vec::new();
-    for file in files {
-        let name = file.strip_prefix(&root).unwrap().display().to_string();
-        if name == "tenant.rs" {
-            continue;
-        }
-        found.extend(violations(&name, &std::fs::read_to_string(&file).unwrap()));
+    for (name, text) in service_sources().iter().filter(|(name, _)| name != "tenant.rs") {
+        found.extend(violations(name, text));
     }
     assert!(found.is_empty(), "only tenant.rs may reach tables; move these behind tenant:\n{}", found.join("\n"));
 }
@@ -102,26 +109,14 @@ const WRITES: &[&str] = &[
 
 /// Each row write in `text` (the file `name`) that bypasses the unit of work.
 fn bypasses(name: &str, text: &str) -> Vec<String> {
-    let own = |token: &str| name == "unit_of_work.rs" || (name == "audit.rs" && token == "tenant::insert::<");
-    let mut found = Vec::new();
-    for (number, line) in text.lines().enumerate() {
-        let code = line.split("//").next().unwrap_or_default();
-        for token in WRITES.iter().filter(|token| code.contains(**token) && !own(token)) {
-            found.push(format!("{name}:{}: {token}", number + 1));
-        }
-    }
-    found
+    uses(name, text, WRITES, |token| name == "unit_of_work.rs" || (name == "audit.rs" && token == "tenant::insert::<"))
 }
 
 #[test]
 fn every_row_write_goes_through_the_unit_of_work() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&root, &mut files);
     let mut found = Vec::new();
-    for file in files {
-        let name = file.strip_prefix(&root).unwrap().display().to_string();
-        found.extend(bypasses(&name, &std::fs::read_to_string(&file).unwrap()));
+    for (name, text) in service_sources() {
+        found.extend(bypasses(&name, &text));
     }
     assert!(found.is_empty(), "write rows through `Work`'s methods (w.insert, w.update, …):\n{}", found.join("\n"));
     let planted = "tenant::update::<objective::Entity>(w.db(), w.org(), row).await?;";

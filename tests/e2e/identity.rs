@@ -151,14 +151,7 @@ async fn tokens_for_another_audience_or_issuer_or_without_them_are_refused() {
 }
 
 fn integration(sub: &str, scope: &str) -> String {
-    let request = api::auth::TokenRequest {
-        org: seed::demo::SLUG,
-        sub,
-        scope: Some(scope),
-        ttl: Duration::from_secs(600),
-        ..api::auth::TokenRequest::default()
-    };
-    api::auth::mint(&Secret::new(trellis_tests::SECRET), &request).unwrap()
+    trellis_tests::integration_token(seed::demo::SLUG, sub, scope)
 }
 
 const CHECK_IN: &str = "mutation($i: CheckInInput!) { checkIn(input: $i) { checkIn { id author { displayName } } } }";

@@ -6,7 +6,6 @@
 use api::config::Secret;
 use serde_json::{Value, json};
 use service::OrgRole;
-use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use trellis_tests::{TestApp, error_code};
@@ -72,14 +71,7 @@ fn person(sub: &str, role: OrgRole) -> String {
 }
 
 fn integration(sub: &str, scope: &str) -> String {
-    let request = api::auth::TokenRequest {
-        org: seed::demo::SLUG,
-        sub,
-        scope: Some(scope),
-        ttl: Duration::from_secs(3600),
-        ..api::auth::TokenRequest::default()
-    };
-    api::auth::mint(&Secret::new(trellis_tests::SECRET), &request).unwrap()
+    trellis_tests::integration_token(seed::demo::SLUG, sub, scope)
 }
 
 fn token(who: Who) -> String {
@@ -293,13 +285,7 @@ fn input_type(mutation: &str) -> String {
 #[tokio::test]
 async fn every_mutation_allows_exactly_the_callers_its_rules_name() {
     let fixture = Fixture::new().await;
-    let fields = fixture.app.data(&fixture.admin, "{ __schema { mutationType { fields { name } } } }", json!({})).await;
-    let mutations: BTreeSet<String> = fields["__schema"]["mutationType"]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap().to_owned())
-        .collect();
+    let mutations = trellis_tests::mutation_names(&fixture.app, &fixture.admin).await;
     let missing: Vec<&String> = mutations.iter().filter(|m| allowed(m).is_none()).collect();
     assert!(missing.is_empty(), "say who may run these: {missing:?}");
 

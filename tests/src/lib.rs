@@ -141,6 +141,20 @@ pub fn token(org: &str, sub: &str, role: OrgRole, ttl: Duration) -> String {
     mint(&Secret::new(SECRET), &TokenRequest::person(org, sub, role, ttl)).expect("sign a token")
 }
 
+/// A development token for an integration (no role) named `sub` with `scope`.
+pub fn integration_token(org: &str, sub: &str, scope: &str) -> String {
+    let request =
+        TokenRequest { org, sub, scope: Some(scope), ttl: Duration::from_secs(3600), ..TokenRequest::default() };
+    mint(&Secret::new(SECRET), &request).expect("sign a token")
+}
+
+/// The names of the schema's mutation fields, as introspection lists them.
+pub async fn mutation_names(app: &TestApp, token: &str) -> std::collections::BTreeSet<String> {
+    let fields = app.data(token, "{ __schema { mutationType { fields { name } } } }", json!({})).await;
+    let fields = fields["__schema"]["mutationType"]["fields"].as_array().cloned().unwrap_or_default();
+    fields.iter().filter_map(|f| f["name"].as_str().map(str::to_owned)).collect()
+}
+
 /// The first error's `extensions.code` of a response body.
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or("<no code>")
