@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the GraphQL API (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Print the GraphQL schema (SDL) and exit.
@@ -75,12 +75,47 @@ pub struct ServeArgs {
     pub auth: AuthSettings,
     #[command(flatten)]
     pub limits: Limits,
+    #[command(flatten)]
+    pub telemetry: TelemetrySettings,
+}
+
+/// Logs and traces.
+#[derive(Debug, Clone, Args)]
+pub struct TelemetrySettings {
     /// Log filter, in `tracing` EnvFilter syntax.
     #[arg(long, env = "RUST_LOG", default_value = "info,sqlx=warn,sea_orm=warn")]
     pub log: String,
     /// Log JSON lines instead of text.
     #[arg(long, env = "TRELLIS_LOG_JSON")]
     pub log_json: bool,
+    /// The OTLP collector (base URL); traces are exported only when it (or the traces
+    /// endpoint) is set.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+    /// The OTLP collector's trace URL, used as it is.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")]
+    pub otlp_traces_endpoint: Option<String>,
+    /// `http/protobuf` (the default) or `grpc`.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_PROTOCOL")]
+    pub otlp_protocol: Option<String>,
+    /// The service name traces carry.
+    #[arg(long, env = "OTEL_SERVICE_NAME")]
+    pub otel_service_name: Option<String>,
+    /// `true` turns the export off whatever else is set.
+    #[arg(long, env = "OTEL_SDK_DISABLED")]
+    pub otel_sdk_disabled: bool,
+}
+
+impl TelemetrySettings {
+    /// Whether traces are exported.
+    pub fn exports_traces(&self) -> bool {
+        !self.otel_sdk_disabled && (self.otlp_endpoint.is_some() || self.otlp_traces_endpoint.is_some())
+    }
+
+    /// The service name, `trellis` unless set.
+    pub fn service_name(&self) -> String {
+        self.otel_service_name.clone().unwrap_or_else(|| "trellis".into())
+    }
 }
 
 /// How tokens are verified and read.

@@ -5,6 +5,7 @@ pub mod documents;
 pub mod graphql;
 pub mod health;
 pub mod reply;
+pub mod spans;
 pub mod sse;
 pub mod wall;
 pub mod ws;
@@ -54,7 +55,7 @@ pub fn router(state: AppState) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
-            tracing::info_span!("http", http.method = %request.method(), http.path = %request.uri().path(), request.id = %id)
+            spans::request(request, id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Migrate(args)) => {
             service::db::connect_and_migrate(&args.database_url).await?;
             println!("migrated {}", service::db::redact(&args.database_url));
@@ -75,7 +75,7 @@ async fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    api::telemetry::init(&args.log, args.log_json);
+    let telemetry = api::telemetry::init(&args.telemetry)?;
     let mut auth = args.auth.clone();
     let made_up = auth.jwt_secret.is_none() && !auth.has_public_keys();
     if made_up && !args.demo {
@@ -102,9 +102,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let (true, Some(secret)) = (args.demo, &secret) {
         print_demo_token(secret, made_up, addr)?;
     }
-    app.run_until(shutdown_signal()).await.context("serving")?;
+    let served = app.run_until(shutdown_signal()).await.context("serving");
     tracing::info!("stopped");
-    Ok(())
+    telemetry.shutdown();
+    served
 }
 
 fn print_demo_token(secret: &Secret, made_up: bool, addr: std::net::SocketAddr) -> anyhow::Result<()> {

@@ -8,12 +8,14 @@ use crate::graphql::context::RequestData;
 use crate::graphql::loaders::Loaders;
 use crate::http::AppState;
 use crate::http::reply::{self, Media};
+use crate::http::spans;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensions, ServerError, Value};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use tracing::Instrument;
 
 /// GET: GraphiQL for a browser, otherwise a query from the URL.
 pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
@@ -150,10 +152,15 @@ async fn execute(
     if !seen {
         state.documents.remember(&mut request);
     }
+    let span = spans::operation(&mut request);
     let loaders = Loaders::new(&state.db, &actor);
     let request = request.data(RequestData { actor, loaders });
-    let response = match tokio::time::timeout(state.limits.request_timeout(), state.schema.execute(request)).await {
-        Ok(response) => response,
+    let running = state.schema.execute(request).instrument(span.clone());
+    let response = match tokio::time::timeout(state.limits.request_timeout(), running).await {
+        Ok(response) => {
+            spans::outcome(&span, &response);
+            response
+        }
         Err(_) => {
             let message =
                 format!("the request took longer than {} s and was stopped", state.limits.request_timeout_secs);

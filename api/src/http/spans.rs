@@ -1,0 +1,75 @@
+//! The spans of a request: one per HTTP request, joined to the caller's trace when it
+//! sends a W3C `traceparent`, and one per GraphQL operation, named after it (`query
+//! Dashboard`), with its type, a hash of the document and, when it fails, the error code.
+
+use async_graphql::parser::types::OperationType;
+use axum::http::Request;
+use opentelemetry_http::HeaderExtractor;
+use std::hash::{Hash, Hasher};
+use tracing::Span;
+use tracing::field::Empty;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+/// The request's span, a child of the caller's trace when the headers carry one.
+pub fn request<B>(request: &Request<B>, request_id: &str) -> Span {
+    let (method, path) = (request.method(), request.uri().path());
+    let span = tracing::info_span!(
+        "http",
+        otel.name = %format!("{method} {path}"),
+        otel.kind = "server",
+        http.method = %method,
+        http.path = %path,
+        request.id = %request_id,
+    );
+    let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(request.headers())));
+    // Without a trace pipeline there is nothing to join.
+    let _not_traced = span.set_parent(parent);
+    span
+}
+
+/// The span of the operation `request` runs (its document parsed already).
+pub fn operation(request: &mut async_graphql::Request) -> Span {
+    let wanted = request.operation_name.clone();
+    let hash = document_hash(&request.query);
+    let (kind, name) = match request.parsed_query() {
+        Ok(document) => {
+            let chosen = document
+                .operations
+                .iter()
+                .find(|(name, _)| wanted.is_none() || name.map(|n| n.as_str()) == wanted.as_deref());
+            let kind = chosen.map_or("query", |(_, op)| match op.node.ty {
+                OperationType::Query => "query",
+                OperationType::Mutation => "mutation",
+                OperationType::Subscription => "subscription",
+            });
+            (kind, chosen.and_then(|(name, _)| name.map(|n| n.to_string())))
+        }
+        Err(_) => ("query", None),
+    };
+    let name = name.unwrap_or_else(|| "anonymous".into());
+    tracing::info_span!(
+        "graphql",
+        otel.name = %format!("{kind} {name}"),
+        graphql.operation.type = kind,
+        graphql.operation.name = %name,
+        graphql.document.hash = %hash,
+        otel.status_code = Empty,
+        graphql.error.code = Empty,
+    )
+}
+
+/// Marks the operation's span with the outcome: the first error's code, if any.
+pub fn outcome(span: &Span, response: &async_graphql::Response) {
+    let Some(error) = response.errors.first() else { return };
+    let code =
+        error.extensions.as_ref().and_then(|e| e.get("code")).map(|c| c.to_string().trim_matches('"').to_owned());
+    span.record("otel.status_code", "ERROR");
+    span.record("graphql.error.code", code.as_deref().unwrap_or("UNKNOWN"));
+}
+
+/// A short, stable fingerprint of a document (not a security hash: it names, not proves).
+fn document_hash(query: &str) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    query.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}

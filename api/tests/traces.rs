@@ -1,0 +1,150 @@
+//! Traces leave a real `trellis` process over OTLP/HTTP: a receiver in the test decodes
+//! what arrives and finds the caller's trace continued through the request, the named
+//! GraphQL operation, the service write and its SQL statements.
+#![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "traces-test-secret-0123456789";
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+const CALLER_SPAN: &str = "00f067aa0ba902b7";
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An OTLP/HTTP receiver on loopback: every span it was sent, with its service name.
+async fn receiver() -> (String, Arc<Mutex<Vec<(String, Span)>>>) {
+    let spans = Arc::new(Mutex::new(Vec::new()));
+    let kept = spans.clone();
+    let route = axum::routing::post(move |body: axum::body::Bytes| {
+        let request = ExportTraceServiceRequest::decode(body).unwrap();
+        for resource in request.resource_spans {
+            let attributes = resource.resource.map(|r| r.attributes).unwrap_or_default();
+            let service = attributes.iter().find(|a| a.key == "service.name").and_then(|a| a.value.clone());
+            let service = service.map(|v| format!("{:?}", v.value)).unwrap_or_default();
+            for scope in resource.scope_spans {
+                kept.lock().unwrap().extend(scope.spans.into_iter().map(|span| (service.clone(), span)));
+            }
+        }
+        async { "" }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, axum::Router::new().route("/v1/traces", route)).await });
+    (endpoint, spans)
+}
+
+fn start(endpoint: &str, database: &str) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--database-url", database])
+        .env("TRELLIS_JWT_SECRET", SECRET)
+        .env("RUST_LOG", "off")
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+        .env("OTEL_SERVICE_NAME", "trellis-under-test")
+        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(rest) = line.strip_prefix("Trellis is serving ") {
+            break rest.trim_end_matches("/graphql").to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    Server(child, base)
+}
+
+fn token() -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .args(["token", "--org", "company-x", "--sub", "dana", "--role", "admin"])
+        .env("TRELLIS_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+async fn post(base: &str, query: &str, variables: Value, traceparent: Option<&str>) -> Value {
+    let mut request = reqwest::Client::new().post(format!("{base}/graphql")).bearer_auth(token());
+    if let Some(traceparent) = traceparent {
+        request = request.header("traceparent", traceparent);
+    }
+    request.json(&json!({ "query": query, "variables": variables })).send().await.unwrap().json().await.unwrap()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn a_named_operation_continues_the_callers_trace_down_to_its_statements() {
+    let (endpoint, received) = receiver().await;
+    let database = testdb::TestDatabase::sqlite();
+    let server = start(&endpoint, &database.url);
+    let found = post(&server.1, r#"{ objectives(filter: { search: "sales cycle" }) { edges { node { keyResults { edges { node { id } } } } } } }"#, json!({}), None).await;
+    let kr = found["data"]["objectives"]["edges"][0]["node"]["keyResults"]["edges"][0]["node"]["id"].clone();
+    let traceparent = format!("00-{TRACE_ID}-{CALLER_SPAN}-01");
+    let mutation = "mutation SalesCheckIn($i: CheckInInput!) { checkIn(input: $i) { checkIn { id } } }";
+    let answer =
+        post(&server.1, mutation, json!({ "i": { "keyResultId": kr, "value": 41.2345 } }), Some(&traceparent)).await;
+    assert!(answer.get("errors").is_none(), "{answer}");
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let spans = loop {
+        let spans: Vec<(String, Span)> =
+            received.lock().unwrap().iter().filter(|(_, s)| hex(&s.trace_id) == TRACE_ID).cloned().collect();
+        if spans.iter().any(|(_, s)| s.name == "POST /graphql") || Instant::now() > deadline {
+            break spans;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let names: Vec<&str> = spans.iter().map(|(_, s)| s.name.as_str()).collect();
+    let by_id = |id: &[u8]| spans.iter().map(|(_, s)| s).find(|s| s.span_id == id);
+    let request =
+        spans.iter().map(|(_, s)| s).find(|s| s.name == "POST /graphql").unwrap_or_else(|| panic!("{names:?}"));
+    assert_eq!(hex(&request.parent_span_id), CALLER_SPAN, "the request joins the caller's trace");
+    let operation =
+        spans.iter().map(|(_, s)| s).find(|s| s.name == "mutation SalesCheckIn").unwrap_or_else(|| panic!("{names:?}"));
+    assert_eq!(operation.parent_span_id, request.span_id, "request → operation");
+    let statement =
+        spans.iter().map(|(_, s)| s).find(|s| s.name.starts_with("sea_orm")).unwrap_or_else(|| panic!("{names:?}"));
+    let mut ancestors = Vec::new();
+    let mut at = by_id(&statement.parent_span_id);
+    while let Some(span) = at {
+        ancestors.push(span.name.clone());
+        at = by_id(&span.parent_span_id);
+    }
+    assert!(ancestors.contains(&"mutation SalesCheckIn".to_owned()), "operation → … → statement: {ancestors:?}");
+    assert!(spans.iter().all(|(service, _)| service.contains("trellis-under-test")), "the service name is set");
+    let attributes = format!("{:?}", statement.attributes);
+    assert!(attributes.contains("db.operation") && !attributes.contains("41.2345"), "kinds, never values: {attributes}");
+
+    // A failed operation carries its error code.
+    post(&server.1, r#"query Broken { objective(id: "nonsense") { title } }"#, json!({}), None).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let broken = loop {
+        let found = received.lock().unwrap().iter().map(|(_, s)| s.clone()).find(|s| s.name == "query Broken");
+        match found {
+            Some(span) => break span,
+            None if Instant::now() > deadline => panic!("no span for the failed operation"),
+            None => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    };
+    let attributes = format!("{:?}", broken.attributes);
+    assert!(attributes.contains("graphql.error.code") && attributes.contains("BAD_USER_INPUT"), "{attributes}");
+}
