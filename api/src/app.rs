@@ -35,6 +35,7 @@ impl Application {
     /// Connects and migrates the database, loads the demo when asked, and binds the port.
     pub async fn build(settings: &ServerSettings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let verifier = Verifier::from_settings(&settings.auth).await?;
+        crate::metrics::spawn_upkeep();
         let mut db = service::db::connect_and_migrate(&settings.database_url).await?;
         let statements = service::db::count_statements(&mut db);
         if settings.demo && seed::demo::load(&db, clock.now()).await.context("loading the demo organization")? {

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod telemetry;
 
 pub use app::Application;

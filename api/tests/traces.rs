@@ -132,7 +132,10 @@ async fn a_named_operation_continues_the_callers_trace_down_to_its_statements() 
     assert!(ancestors.contains(&"mutation SalesCheckIn".to_owned()), "operation → … → statement: {ancestors:?}");
     assert!(spans.iter().all(|(service, _)| service.contains("trellis-under-test")), "the service name is set");
     let attributes = format!("{:?}", statement.attributes);
-    assert!(attributes.contains("db.operation") && !attributes.contains("41.2345"), "kinds, never values: {attributes}");
+    assert!(
+        attributes.contains("db.operation") && !attributes.contains("41.2345"),
+        "kinds, never values: {attributes}"
+    );
 
     // A failed operation carries its error code.
     post(&server.1, r#"query Broken { objective(id: "nonsense") { title } }"#, json!({}), None).await;

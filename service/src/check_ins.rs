@@ -54,7 +54,11 @@ pub async fn record(s: Scope<'_>, input: NewCheckIn) -> Result<Recorded> {
         }
         validate::limit("idempotencyKey", key, MAX_IDEMPOTENCY_KEY)?;
     }
-    write(s, TokenScope::CheckinWrite, |w| Box::pin(insert(w, &input, value, note.clone()))).await
+    let recorded = write(s, TokenScope::CheckinWrite, |w| Box::pin(insert(w, &input, value, note.clone()))).await?;
+    if !recorded.replayed {
+        metrics::counter!("trellis_check_ins_recorded_total").increment(1);
+    }
+    Ok(recorded)
 }
 
 async fn insert(w: &mut Work<'_>, input: &NewCheckIn, value: f64, note: Option<String>) -> Result<Recorded> {

@@ -147,6 +147,7 @@ impl Bus {
 
     /// Hands an event to local subscribers (the listener, or a SQLite writer).
     pub fn deliver(&self, event: Event) {
+        metrics::counter!("trellis_events_received_total").increment(1);
         // No subscriber is not an error: nobody is watching.
         let _nobody = self.sender.send(Arc::new(event));
     }
@@ -194,6 +195,7 @@ impl Outbox {
 
     /// After commit: on SQLite, hands the events to local subscribers.
     pub fn committed(self) {
+        metrics::counter!("trellis_events_published_total").increment(self.events.len() as u64);
         if !self.bus.postgres {
             for event in self.events {
                 self.bus.deliver(event);
@@ -226,6 +228,7 @@ pub async fn listen(url: String, bus: Bus) {
         backoff = std::time::Duration::from_millis(100);
         if reconnecting {
             // Whatever was sent while the connection was down is lost: refetch.
+            metrics::counter!("trellis_events_resync_total", "reason" => "listener").increment(1);
             bus.deliver(Event::Resync { organization_id: None });
         }
         reconnecting = true;
@@ -237,7 +240,10 @@ pub async fn listen(url: String, bus: Bus) {
                 },
                 // The connection dropped; the next call reconnects. Anything sent in
                 // between is lost, so subscribers must refetch.
-                Ok(None) => bus.deliver(Event::Resync { organization_id: None }),
+                Ok(None) => {
+                    metrics::counter!("trellis_events_resync_total", "reason" => "listener").increment(1);
+                    bus.deliver(Event::Resync { organization_id: None });
+                }
                 Err(error) => {
                     tracing::warn!(error = %error, "event listener lost its connection; reconnecting");
                     break;

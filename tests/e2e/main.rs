@@ -15,6 +15,7 @@ mod isolation;
 mod limits;
 mod live;
 mod matrix;
+mod metrics;
 mod objectives;
 mod pagination;
 mod planning;

@@ -133,9 +133,13 @@ fn feed(ctx: &Context<'_>) -> Result<impl Stream<Item = Arc<Event>> + use<>> {
 fn stream(bus: &Bus, organization: Uuid) -> impl Stream<Item = Arc<Event>> + use<> {
     BroadcastStream::new(bus.subscribe()).filter_map(move |item| async move {
         match item {
-            Ok(event) if event.organization_id().is_none_or(|o| o == organization) => Some(event),
+            Ok(event) if event.organization_id().is_none_or(|o| o == organization) => {
+                metrics::counter!("trellis_events_fanned_out_total").increment(1);
+                Some(event)
+            }
             Ok(_) => None,
             Err(BroadcastStreamRecvError::Lagged(_)) => {
+                metrics::counter!("trellis_events_resync_total", "reason" => "lagged").increment(1);
                 Some(Arc::new(Event::Resync { organization_id: Some(organization) }))
             }
         }

@@ -152,13 +152,18 @@ async fn execute(
     if !seen {
         state.documents.remember(&mut request);
     }
-    let span = spans::operation(&mut request);
+    let operation = spans::Operation::of(&mut request);
+    let span = spans::operation(&operation, &request.query);
+    let started = std::time::Instant::now();
     let loaders = Loaders::new(&state.db, &actor);
     let request = request.data(RequestData { actor, loaders });
     let running = state.schema.execute(request).instrument(span.clone());
     let response = match tokio::time::timeout(state.limits.request_timeout(), running).await {
         Ok(response) => {
-            spans::outcome(&span, &response);
+            let outcome = spans::outcome(&response);
+            spans::record_outcome(&span, &outcome);
+            let name = crate::metrics::operation_label(operation.name.as_deref());
+            crate::metrics::operation(operation.kind, name, outcome, started.elapsed());
             response
         }
         Err(_) => {

@@ -20,12 +20,8 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) 
     }
 }
 
-/// Counters in Prometheus' text format.
-pub async fn metrics(State(state): State<AppState>) -> String {
-    format!(
-        "# HELP trellis_sql_statements_total SQL statements run since start.\n\
-         # TYPE trellis_sql_statements_total counter\n\
-         trellis_sql_statements_total {}\n",
-        state.statements.get()
-    )
+/// Metrics in Prometheus' text format (see [`crate::metrics`]).
+pub async fn metrics(State(state): State<AppState>) -> impl axum::response::IntoResponse {
+    let text = crate::metrics::render(&state.db, state.statements.get());
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }

@@ -27,44 +27,58 @@ pub fn request<B>(request: &Request<B>, request_id: &str) -> Span {
     span
 }
 
-/// The span of the operation `request` runs (its document parsed already).
-pub fn operation(request: &mut async_graphql::Request) -> Span {
-    let wanted = request.operation_name.clone();
-    let hash = document_hash(&request.query);
-    let (kind, name) = match request.parsed_query() {
-        Ok(document) => {
-            let chosen = document
-                .operations
-                .iter()
-                .find(|(name, _)| wanted.is_none() || name.map(|n| n.as_str()) == wanted.as_deref());
-            let kind = chosen.map_or("query", |(_, op)| match op.node.ty {
-                OperationType::Query => "query",
-                OperationType::Mutation => "mutation",
-                OperationType::Subscription => "subscription",
-            });
-            (kind, chosen.and_then(|(name, _)| name.map(|n| n.to_string())))
-        }
-        Err(_) => ("query", None),
-    };
-    let name = name.unwrap_or_else(|| "anonymous".into());
+/// What an operation is: its type and its name, if it has one.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub kind: &'static str,
+    pub name: Option<String>,
+}
+
+impl Operation {
+    /// The operation `request` runs (its document parsed already).
+    pub fn of(request: &mut async_graphql::Request) -> Self {
+        let wanted = request.operation_name.clone();
+        let Ok(document) = request.parsed_query() else { return Operation { kind: "query", name: None } };
+        let chosen = document
+            .operations
+            .iter()
+            .find(|(name, _)| wanted.is_none() || name.map(|n| n.as_str()) == wanted.as_deref());
+        let kind = chosen.map_or("query", |(_, op)| match op.node.ty {
+            OperationType::Query => "query",
+            OperationType::Mutation => "mutation",
+            OperationType::Subscription => "subscription",
+        });
+        Operation { kind, name: chosen.and_then(|(name, _)| name.map(|n| n.to_string())) }
+    }
+}
+
+/// The span of `operation`, whose document is `query`.
+pub fn operation(operation: &Operation, query: &str) -> Span {
+    let (kind, name) = (operation.kind, operation.name.as_deref().unwrap_or("anonymous"));
     tracing::info_span!(
         "graphql",
         otel.name = %format!("{kind} {name}"),
         graphql.operation.type = kind,
         graphql.operation.name = %name,
-        graphql.document.hash = %hash,
+        graphql.document.hash = %document_hash(query),
         otel.status_code = Empty,
         graphql.error.code = Empty,
     )
 }
 
-/// Marks the operation's span with the outcome: the first error's code, if any.
-pub fn outcome(span: &Span, response: &async_graphql::Response) {
-    let Some(error) = response.errors.first() else { return };
-    let code =
-        error.extensions.as_ref().and_then(|e| e.get("code")).map(|c| c.to_string().trim_matches('"').to_owned());
-    span.record("otel.status_code", "ERROR");
-    span.record("graphql.error.code", code.as_deref().unwrap_or("UNKNOWN"));
+/// The outcome of a response: `ok`, or the first error's code.
+pub fn outcome(response: &async_graphql::Response) -> String {
+    let Some(error) = response.errors.first() else { return "ok".into() };
+    let code = error.extensions.as_ref().and_then(|e| e.get("code"));
+    code.map_or_else(|| "UNKNOWN".into(), |c| c.to_string().trim_matches('"').to_owned())
+}
+
+/// Marks the operation's span with a failed outcome.
+pub fn record_outcome(span: &Span, outcome: &str) {
+    if outcome != "ok" {
+        span.record("otel.status_code", "ERROR");
+        span.record("graphql.error.code", outcome);
+    }
 }
 
 /// A short, stable fingerprint of a document (not a security hash: it names, not proves).

@@ -26,7 +26,9 @@ pub async fn stream(state: &AppState, headers: &HeaderMap, request: async_graphq
     };
     let loaders = Loaders::new(&state.db, &actor);
     let request = request.data(RequestData { actor, loaders });
-    let results = state.schema.execute_stream(request).map(|mut response| {
+    let open = crate::metrics::OpenSubscription::opened("sse");
+    let results = state.schema.execute_stream(request).map(move |mut response| {
+        let _counted = &open;
         crate::http::graphql::code_input_errors(&mut response);
         let data =
             serde_json::to_string(&response).unwrap_or_else(|_| r#"{"errors":[{"message":"internal error"}]}"#.into());

@@ -58,6 +58,7 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
 }
 
 async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
+    let _open = crate::metrics::OpenSubscription::opened("websocket");
     let (mut sink, incoming) = socket.split();
     let incoming = incoming
         .take_while(|message| futures::future::ready(matches!(message, Ok(m) if !matches!(m, Message::Close(_)))))
