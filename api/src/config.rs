@@ -1,6 +1,6 @@
 //! Settings: read once at start from flags or environment variables, nowhere else.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand};
 use std::fmt;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -90,14 +90,30 @@ pub struct Limits {
     #[arg(long, env = "TRELLIS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
     /// Deepest selection nesting a query may have.
-    #[arg(long, env = "TRELLIS_MAX_DEPTH", default_value_t = 16)]
+    #[arg(long, env = "TRELLIS_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
-    /// Highest complexity a query may have (each field 1, lists × their page size).
+    /// Highest complexity a query may have (each field 1, lists × their page size,
+    /// introspection lists × their size in this schema).
     #[arg(long, env = "TRELLIS_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
+    /// Longest GraphQL document, in bytes (bounds its tokens: each is at least one byte).
+    #[arg(long, env = "TRELLIS_MAX_QUERY_BYTES", default_value_t = 32 * 1024)]
+    pub max_query_bytes: usize,
+    /// Most aliases a GraphQL document may use.
+    #[arg(long, env = "TRELLIS_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Most root fields one operation may select.
+    #[arg(long, env = "TRELLIS_MAX_ROOT_FIELDS", default_value_t = 30)]
+    pub max_root_fields: usize,
     /// Longest a request may run, in seconds.
     #[arg(long, env = "TRELLIS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Answer introspection (`__schema`, `__type`); `false` in production hides the schema.
+    #[arg(long, env = "TRELLIS_INTROSPECTION", default_value_t = true, action = ArgAction::Set)]
+    pub introspection: bool,
+    /// Suggest field names ("Did you mean …") in validation errors.
+    #[arg(long, env = "TRELLIS_SUGGESTIONS", default_value_t = true, action = ArgAction::Set)]
+    pub suggestions: bool,
 }
 
 impl Limits {
@@ -109,7 +125,17 @@ impl Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 1024 * 1024, max_depth: 16, max_complexity: 50_000, request_timeout_secs: 30 }
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_depth: 12,
+            max_complexity: 50_000,
+            max_query_bytes: 32 * 1024,
+            max_aliases: 30,
+            max_root_fields: 30,
+            request_timeout_secs: 30,
+            introspection: true,
+            suggestions: true,
+        }
     }
 }
 
@@ -196,6 +222,19 @@ mod tests {
         assert_eq!(parse_ttl("1h").unwrap(), Duration::from_secs(3600));
         assert_eq!(parse_ttl("7d").unwrap(), Duration::from_secs(7 * 86_400));
         assert!(parse_ttl("soon").is_err());
+    }
+
+    #[test]
+    fn the_limit_defaults_are_the_flag_defaults() {
+        let cli = Cli::try_parse_from(["trellis"]).unwrap();
+        let parsed = format!("{:?}", cli.serve.limits);
+        assert_eq!(parsed, format!("{:?}", Limits::default()));
+    }
+
+    #[test]
+    fn introspection_and_suggestions_switch_off() {
+        let cli = Cli::try_parse_from(["trellis", "--introspection", "false", "--suggestions=false"]).unwrap();
+        assert!(!cli.serve.limits.introspection && !cli.serve.limits.suggestions);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! answered with the status the GraphQL-over-HTTP specification asks for.
 
 use crate::graphql::context::RequestData;
+use crate::graphql::guard;
 use crate::graphql::loaders::Loaders;
 use crate::http::AppState;
 use crate::http::reply::{self, Media};
@@ -60,6 +61,10 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             return reply::error(StatusCode::PAYLOAD_TOO_LARGE, media, "PAYLOAD_TOO_LARGE", &message);
         }
     };
+    if is_batch(&bytes) {
+        let message = "batched requests (a JSON array of operations) are not supported: send one operation per request";
+        return reply::error(StatusCode::BAD_REQUEST, media, "BAD_REQUEST", message);
+    }
     match serde_json::from_slice::<async_graphql::Request>(&bytes) {
         Ok(request) if streaming => crate::http::sse::stream(&state, &headers, request).await,
         Ok(request) => execute(&state, &headers, media, request, Method::Post).await,
@@ -130,6 +135,20 @@ async fn execute(
         Ok(actor) => actor,
         Err(refusal) => return reply::error(refusal.status, media, refusal.code, &refusal.message),
     };
+    run(state, media, request, method, actor).await
+}
+
+/// Runs an authenticated caller's request within the document limits and the timeout.
+async fn run(
+    state: &AppState,
+    media: Media,
+    request: async_graphql::Request,
+    method: Method,
+    actor: service::Actor,
+) -> Response {
+    if let Err(error) = guard::check_size(&request.query, state.limits.max_query_bytes) {
+        return reply::error(media.request_error_status(), media, "GRAPHQL_VALIDATION_FAILED", &error.message);
+    }
     let mut request = request;
     let cached = state.documents.get(&request.query);
     let seen = cached.is_some();
@@ -228,6 +247,11 @@ fn tag(error: &mut ServerError, code: &str) {
         let coded = async_graphql::Error::new(error.message.clone()).extend_with(|_, e| e.set("code", code));
         error.extensions = coded.extensions;
     }
+}
+
+/// A JSON array body: a batch of operations, which Trellis does not take.
+fn is_batch(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
