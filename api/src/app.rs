@@ -5,6 +5,7 @@ use crate::auth::Verifier;
 use crate::config::{Limits, Secret};
 use crate::graphql::build_schema;
 use crate::graphql::context::AppData;
+use crate::http::rate::RateLimits;
 use crate::http::{AppState, router};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -55,6 +56,7 @@ impl Application {
             clock,
             verifier: Arc::new(Verifier::hs256(&settings.jwt_secret)),
             limits: settings.limits,
+            rates: Arc::new(RateLimits::new(&settings.limits)),
             statements,
             identities: Arc::default(),
             documents: Arc::default(),
@@ -80,6 +82,9 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await
+        self.state.rates.clone().sweep_forever();
+        // The peer's address feeds the per-address rate limit.
+        let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await
     }
 }

@@ -83,7 +83,8 @@ pub struct ServeArgs {
     pub log_json: bool,
 }
 
-/// Bounds on what one request may cost.
+/// Bounds on what one request, caller or connection may cost.
+/// Every limit is per process: with several replicas, each enforces its own share.
 #[derive(Debug, Clone, Copy, Args)]
 pub struct Limits {
     /// Largest request body, in bytes.
@@ -114,6 +115,18 @@ pub struct Limits {
     /// Suggest field names ("Did you mean …") in validation errors.
     #[arg(long, env = "TRELLIS_SUGGESTIONS", default_value_t = true, action = ArgAction::Set)]
     pub suggestions: bool,
+    /// Requests per second per token subject (organization and `sub`); 0 disables.
+    #[arg(long, env = "TRELLIS_RATE_PER_SUBJECT", default_value_t = 50)]
+    pub rate_per_subject: u32,
+    /// Requests a token subject may send at once above its rate.
+    #[arg(long, env = "TRELLIS_BURST_PER_SUBJECT", default_value_t = 200)]
+    pub burst_per_subject: u32,
+    /// Requests per second per client address; 0 disables.
+    #[arg(long, env = "TRELLIS_RATE_PER_ADDRESS", default_value_t = 200)]
+    pub rate_per_address: u32,
+    /// Requests a client address may send at once above its rate.
+    #[arg(long, env = "TRELLIS_BURST_PER_ADDRESS", default_value_t = 400)]
+    pub burst_per_address: u32,
 }
 
 impl Limits {
@@ -135,6 +148,10 @@ impl Default for Limits {
             request_timeout_secs: 30,
             introspection: true,
             suggestions: true,
+            rate_per_subject: 50,
+            burst_per_subject: 200,
+            rate_per_address: 200,
+            burst_per_address: 400,
         }
     }
 }

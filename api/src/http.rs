@@ -4,6 +4,7 @@
 pub mod documents;
 pub mod graphql;
 pub mod health;
+pub mod rate;
 pub mod reply;
 pub mod sse;
 pub mod wall;
@@ -30,6 +31,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub verifier: Arc<Verifier>,
     pub limits: Limits,
+    pub rates: Arc<rate::RateLimits>,
     pub statements: service::db::StatementCounter,
     pub identities: Arc<service::actor::Identities>,
     pub documents: Arc<documents::Documents>,
@@ -39,13 +41,16 @@ pub struct AppState {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The router with its middleware: a request id on every request and response, a
-/// tracing span per request, and a panic answered as a coded 500 instead of a dropped
-/// connection.
+/// tracing span per request, a panic answered as a coded 500 instead of a dropped
+/// connection, and the per-address rate limit on everything but the probes (a load
+/// balancer probes from one address).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let served = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/wall", get(wall::page))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate::per_address));
+    served
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))

@@ -1,10 +1,11 @@
 //! Abuse limits beyond depth and complexity: document size, aliases, root fields,
-//! batches, introspection and suggestions. Each refusal is followed by a request that is served.
+//! batches, introspection and suggestions, rate limits. Each refusal is followed by a request that is served.
 
 use api::config::Limits;
 use serde_json::{Value, json};
-use service::SystemClock;
+use service::{OrgRole, SystemClock};
 use std::sync::Arc;
+use std::time::Duration;
 use trellis_tests::{Options, StatusCode, TestApp, error_code};
 
 async fn demo_with(limits: Limits) -> TestApp {
@@ -126,4 +127,55 @@ async fn introspection_without_a_token_is_401() {
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "UNAUTHENTICATED");
     assert!(body.get("data").is_none_or(Value::is_null), "{body}");
+}
+
+#[tokio::test]
+async fn a_subject_over_its_rate_gets_429_with_retry_after_and_others_are_served() {
+    let limits = Limits { rate_per_subject: 1, burst_per_subject: 2, ..Limits::default() };
+    let app = demo_with(limits).await;
+    let post = |token: String| {
+        app.http
+            .post(format!("{}/graphql", app.base))
+            .bearer_auth(token)
+            .json(&json!({ "query": "{ viewer { role } }" }))
+    };
+    let first = post(app.demo_admin()).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(first.headers()["ratelimit-limit"], "2");
+    assert_eq!(first.headers()["ratelimit-remaining"], "1");
+    assert_eq!(first.headers()["ratelimit-policy"], "2;w=2");
+    assert_eq!(post(app.demo_admin()).send().await.unwrap().status(), StatusCode::OK);
+    let refused = post(app.demo_admin()).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    assert_eq!(refused.headers()["ratelimit-remaining"], "0");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    assert!(message(&body).contains("token subject"), "{body}");
+    let other = app.token(seed::demo::SLUG, "someone-else", OrgRole::Viewer);
+    assert_eq!(post(other).send().await.unwrap().status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(post(app.demo_admin()).send().await.unwrap().status(), StatusCode::OK, "served again after Retry-After");
+}
+
+#[tokio::test]
+async fn an_address_over_its_rate_gets_429_and_probes_are_not_counted() {
+    let limits = Limits { rate_per_address: 1, burst_per_address: 3, rate_per_subject: 0, ..Limits::default() };
+    let app = demo_with(limits).await;
+    for _ in 0..5 {
+        let probe = app.http.get(format!("{}/healthz", app.base)).send().await.unwrap();
+        assert_eq!(probe.status(), StatusCode::OK);
+    }
+    for _ in 0..3 {
+        app.data(&app.demo_admin(), "{ viewer { role } }", json!({})).await;
+    }
+    let (status, body) = app.graphql(&app.demo_admin(), "{ viewer { role } }", json!({})).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(error_code(&body), "RATE_LIMITED");
+    assert!(message(&body).contains("address"), "{body}");
+    let wall = app.http.get(format!("{}/wall", app.base)).send().await.unwrap();
+    assert_eq!(wall.status(), StatusCode::TOO_MANY_REQUESTS, "every route but the probes counts");
+    assert!(wall.headers().contains_key("retry-after"));
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.data(&app.demo_admin(), "{ viewer { role } }", json!({})).await;
 }

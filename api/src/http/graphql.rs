@@ -8,6 +8,7 @@ use crate::graphql::context::RequestData;
 use crate::graphql::guard;
 use crate::graphql::loaders::Loaders;
 use crate::http::AppState;
+use crate::http::rate;
 use crate::http::reply::{self, Media};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensions, ServerError, Value};
@@ -135,7 +136,13 @@ async fn execute(
         Ok(actor) => actor,
         Err(refusal) => return reply::error(refusal.status, media, refusal.code, &refusal.message),
     };
-    run(state, media, request, method, actor).await
+    let quota = match rate::admit_subject(state, &actor, media) {
+        Ok(quota) => quota,
+        Err(refused) => return *refused,
+    };
+    let mut response = run(state, media, request, method, actor).await;
+    response.headers_mut().extend(quota);
+    response
 }
 
 /// Runs an authenticated caller's request within the document limits and the timeout.
