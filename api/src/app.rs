@@ -57,6 +57,7 @@ impl Application {
             verifier: Arc::new(Verifier::hs256(&settings.jwt_secret)),
             limits: settings.limits,
             rates: Arc::new(RateLimits::new(&settings.limits)),
+            connections: Arc::default(),
             statements,
             identities: Arc::default(),
             documents: Arc::default(),

@@ -127,6 +127,15 @@ pub struct Limits {
     /// Requests a client address may send at once above its rate.
     #[arg(long, env = "TRELLIS_BURST_PER_ADDRESS", default_value_t = 400)]
     pub burst_per_address: u32,
+    /// Seconds a WebSocket may stay open without `connection_init` (then closed with 4408).
+    #[arg(long, env = "TRELLIS_WS_INIT_TIMEOUT_SECS", default_value_t = 10)]
+    pub ws_init_timeout_secs: u64,
+    /// Most subscriptions one WebSocket may run at once; 0 means no limit.
+    #[arg(long, env = "TRELLIS_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
+    pub ws_max_subscriptions: usize,
+    /// Most WebSockets one token subject may hold open; 0 means no limit.
+    #[arg(long, env = "TRELLIS_WS_MAX_CONNECTIONS_PER_SUBJECT", default_value_t = 20)]
+    pub ws_max_connections_per_subject: usize,
 }
 
 impl Limits {
@@ -152,6 +161,9 @@ impl Default for Limits {
             burst_per_subject: 200,
             rate_per_address: 200,
             burst_per_address: 400,
+            ws_init_timeout_secs: 10,
+            ws_max_subscriptions: 100,
+            ws_max_connections_per_subject: 20,
         }
     }
 }

@@ -32,6 +32,7 @@ pub struct AppState {
     pub verifier: Arc<Verifier>,
     pub limits: Limits,
     pub rates: Arc<rate::RateLimits>,
+    pub connections: Arc<ws::limits::Connections>,
     pub statements: service::db::StatementCounter,
     pub identities: Arc<service::actor::Identities>,
     pub documents: Arc<documents::Documents>,

@@ -1,12 +1,17 @@
 //! Abuse limits beyond depth and complexity: document size, aliases, root fields,
-//! batches, introspection and suggestions, rate limits. Each refusal is followed by a request that is served.
+//! batches, introspection and suggestions, rate limits, WebSocket limits. Each refusal is followed by a request that is served.
 
 use api::config::Limits;
+use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use service::{OrgRole, SystemClock};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use trellis_tests::{Options, StatusCode, TestApp, error_code};
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn demo_with(limits: Limits) -> TestApp {
     TestApp::start(Options { demo: true, limits: Some(limits) }, Arc::new(SystemClock)).await
@@ -178,4 +183,131 @@ async fn an_address_over_its_rate_gets_429_and_probes_are_not_counted() {
     assert!(wall.headers().contains_key("retry-after"));
     tokio::time::sleep(Duration::from_millis(1100)).await;
     app.data(&app.demo_admin(), "{ viewer { role } }", json!({})).await;
+}
+
+async fn open(app: &TestApp, protocol: &str) -> Socket {
+    let url = format!("{}/graphql/ws", app.base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+async fn init(socket: &mut Socket, token: &str) {
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
+    socket.send(Message::Text(init.to_string().into())).await.unwrap();
+}
+
+/// The next text or close message, pings skipped, within `seconds`.
+async fn next(socket: &mut Socket, seconds: u64) -> Message {
+    loop {
+        let message =
+            tokio::time::timeout(Duration::from_secs(seconds), socket.next()).await.expect("a message in time");
+        match message {
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(message)) => return message,
+            other => panic!("the socket ended without a close frame: {other:?}"),
+        }
+    }
+}
+
+fn close_code(message: &Message) -> u16 {
+    match message {
+        Message::Close(Some(frame)) => u16::from(frame.code),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+fn json_of(message: &Message) -> Value {
+    match message {
+        Message::Text(text) => serde_json::from_str(text).unwrap(),
+        other => panic!("expected a text message, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_websocket_without_connection_init_in_time_is_closed_with_4408() {
+    let app = demo_with(Limits { ws_init_timeout_secs: 1, ..Limits::default() }).await;
+    for protocol in ["graphql-transport-ws", "graphql-ws"] {
+        let mut socket = open(&app, protocol).await;
+        assert_eq!(close_code(&next(&mut socket, 3).await), 4408, "{protocol}");
+    }
+    let mut socket = open(&app, "graphql-transport-ws").await;
+    init(&mut socket, &app.demo_admin()).await;
+    assert_eq!(json_of(&next(&mut socket, 2).await)["type"], "connection_ack");
+    let silence = tokio::time::timeout(Duration::from_millis(1500), next(&mut socket, 2)).await;
+    assert!(silence.is_err() || matches!(silence, Ok(Message::Text(_))), "an initialised socket stays open");
+}
+
+const SUBSCRIPTION: &str = "subscription($o: ID) { progressChanged(objectiveId: $o) { resync } }";
+
+async fn subscribe(socket: &mut Socket, kind: &str, id: &str, objective: &str) {
+    let message =
+        json!({ "id": id, "type": kind, "payload": { "query": SUBSCRIPTION, "variables": { "o": objective } } });
+    socket.send(Message::Text(message.to_string().into())).await.unwrap();
+}
+
+async fn an_objective(app: &TestApp) -> String {
+    let data = app.data(&app.demo_admin(), "{ objectives(first: 1) { edges { node { id } } } }", json!({})).await;
+    data["objectives"]["edges"][0]["node"]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn one_subscription_too_many_on_a_connection_is_refused_as_that_operations_error() {
+    let app = demo_with(Limits { ws_max_subscriptions: 2, ..Limits::default() }).await;
+    let objective = an_objective(&app).await;
+    for (protocol, start, stop, next_kind) in
+        [("graphql-transport-ws", "subscribe", "complete", "next"), ("graphql-ws", "start", "stop", "data")]
+    {
+        let mut socket = open(&app, protocol).await;
+        init(&mut socket, &app.demo_admin()).await;
+        assert_eq!(json_of(&next(&mut socket, 2).await)["type"], "connection_ack");
+        subscribe(&mut socket, start, "1", &objective).await;
+        subscribe(&mut socket, start, "2", &objective).await;
+        subscribe(&mut socket, start, "3", &objective).await;
+        let refused = json_of(&next(&mut socket, 2).await);
+        assert_eq!((refused["id"].as_str(), refused["type"].as_str()), (Some("3"), Some(next_kind)), "{refused}");
+        assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "TOO_MANY_SUBSCRIPTIONS", "{refused}");
+        assert_eq!(json_of(&next(&mut socket, 2).await), json!({ "id": "3", "type": "complete" }));
+        // Ending one makes room for another on the same connection.
+        let end = json!({ "id": "1", "type": stop });
+        socket.send(Message::Text(end.to_string().into())).await.unwrap();
+        let ended = json_of(&next(&mut socket, 2).await);
+        assert_eq!((ended["id"].as_str(), ended["type"].as_str()), (Some("1"), Some("complete")), "{ended}");
+        subscribe(&mut socket, start, "4", &objective).await;
+        let quiet = tokio::time::timeout(Duration::from_millis(500), next(&mut socket, 1)).await;
+        assert!(quiet.is_err(), "the fourth subscription runs: {quiet:?}");
+    }
+    still_serves(&app).await;
+}
+
+#[tokio::test]
+async fn one_connection_too_many_for_a_subject_is_closed_with_4429_until_one_ends() {
+    let app = demo_with(Limits { ws_max_connections_per_subject: 2, ..Limits::default() }).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut socket = open(&app, "graphql-transport-ws").await;
+        init(&mut socket, &app.demo_admin()).await;
+        assert_eq!(json_of(&next(&mut socket, 2).await)["type"], "connection_ack");
+        held.push(socket);
+    }
+    for protocol in ["graphql-transport-ws", "graphql-ws"] {
+        let mut third = open(&app, protocol).await;
+        init(&mut third, &app.demo_admin()).await;
+        let mut answer = next(&mut third, 2).await;
+        if protocol == "graphql-ws" {
+            assert_eq!(json_of(&answer)["type"], "connection_error", "the legacy protocol's refusal first");
+            answer = next(&mut third, 2).await;
+        }
+        assert_eq!(close_code(&answer), 4429, "{protocol}");
+    }
+    let mut other = open(&app, "graphql-transport-ws").await;
+    init(&mut other, &app.token(seed::demo::SLUG, "someone-else", OrgRole::Viewer)).await;
+    assert_eq!(json_of(&next(&mut other, 2).await)["type"], "connection_ack", "another subject is not counted");
+    let mut first = held.remove(0);
+    first.close(None).await.unwrap();
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut again = open(&app, "graphql-transport-ws").await;
+    init(&mut again, &app.demo_admin()).await;
+    assert_eq!(json_of(&next(&mut again, 2).await)["type"], "connection_ack", "a closed connection frees its place");
 }

@@ -1,7 +1,10 @@
 //! GraphQL subscriptions over WebSocket at `/graphql/ws`: `graphql-transport-ws` and the
 //! legacy `graphql-ws` subprotocol. Browsers cannot set headers on a WebSocket, so the
 //! token comes in `connection_init` (`{"Authorization": "Bearer …"}` or `{"token": "…"}`).
-//! The server pings every 20 s so that proxies do not drop idle wall displays.
+//! The server pings every 20 s so that proxies do not drop idle wall displays. The
+//! limits on connections and subscriptions are in [`limits`].
+
+pub mod limits;
 
 use crate::graphql::context::Caller;
 use crate::http::AppState;
@@ -39,6 +42,7 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
 }
 
 async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
+    let (watch, control) = limits::Watch::new(&state, protocol);
     let (mut sink, incoming) = socket.split();
     let incoming = incoming
         .take_while(|message| futures::future::ready(matches!(message, Ok(m) if !matches!(m, Message::Close(_)))))
@@ -49,11 +53,14 @@ async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
                 _ => None,
             }
         });
-    let init_state = state.clone();
-    let mut outgoing = Box::pin(
+    let screen = watch.clone();
+    let incoming = incoming.filter_map(move |message| futures::future::ready(screen.screen(message)));
+    let (init_state, admit) = (state.clone(), watch.clone());
+    let outgoing = Box::pin(
         WebSocket::new(state.schema.clone(), incoming, protocol)
-            .on_connection_init(move |payload| connection_init(init_state, payload)),
+            .on_connection_init(move |payload| admit.admit(connection_init(init_state, payload))),
     );
+    let mut outgoing = watch.guard(outgoing, control);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     loop {
