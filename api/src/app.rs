@@ -35,6 +35,7 @@ pub struct Application {
 impl Application {
     /// Connects and migrates the database, loads the demo when asked, and binds the port.
     pub async fn build(settings: &ServerSettings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        crate::http::browser::check_origins(&settings.limits.cors_origins)?;
         let mut db = service::db::connect_and_migrate(&settings.database_url).await?;
         let statements = service::db::count_statements(&mut db);
         if settings.demo && seed::demo::load(&db, clock.now()).await.context("loading the demo organization")? {
@@ -55,7 +56,7 @@ impl Application {
             db,
             clock,
             verifier: Arc::new(Verifier::hs256(&settings.jwt_secret)),
-            limits: settings.limits,
+            limits: Arc::new(settings.limits.clone()),
             rates: Arc::new(RateLimits::new(&settings.limits)),
             connections: Arc::default(),
             statements,

@@ -83,9 +83,9 @@ pub struct ServeArgs {
     pub log_json: bool,
 }
 
-/// Bounds on what one request, caller or connection may cost.
+/// Bounds on what one request, caller or connection may cost, and what browsers may do.
 /// Every limit is per process: with several replicas, each enforces its own share.
-#[derive(Debug, Clone, Copy, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct Limits {
     /// Largest request body, in bytes.
     #[arg(long, env = "TRELLIS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
@@ -136,6 +136,10 @@ pub struct Limits {
     /// Most WebSockets one token subject may hold open; 0 means no limit.
     #[arg(long, env = "TRELLIS_WS_MAX_CONNECTIONS_PER_SUBJECT", default_value_t = 20)]
     pub ws_max_connections_per_subject: usize,
+    /// A browser origin (`https://dash.example.com`) allowed to call the API (CORS);
+    /// repeatable. None by default: no CORS headers at all.
+    #[arg(long = "cors-origin", env = "TRELLIS_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 }
 
 impl Limits {
@@ -164,6 +168,7 @@ impl Default for Limits {
             ws_init_timeout_secs: 10,
             ws_max_subscriptions: 100,
             ws_max_connections_per_subject: 20,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -261,9 +266,11 @@ mod tests {
     }
 
     #[test]
-    fn introspection_and_suggestions_switch_off() {
-        let cli = Cli::try_parse_from(["trellis", "--introspection", "false", "--suggestions=false"]).unwrap();
+    fn introspection_and_suggestions_switch_off_and_origins_repeat() {
+        let args = ["trellis", "--introspection", "false", "--suggestions=false", "--cors-origin", "https://a.example"];
+        let cli = Cli::try_parse_from(args.into_iter().chain(["--cors-origin", "https://b.example"])).unwrap();
         assert!(!cli.serve.limits.introspection && !cli.serve.limits.suggestions);
+        assert_eq!(cli.serve.limits.cors_origins, ["https://a.example", "https://b.example"]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL at `/graphql`, health at `/healthz`, readiness at `/readyz`,
 //! counters at `/metrics`.
 
+pub mod browser;
 pub mod documents;
 pub mod graphql;
 pub mod health;
@@ -30,7 +31,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub verifier: Arc<Verifier>,
-    pub limits: Limits,
+    pub limits: Arc<Limits>,
     pub rates: Arc<rate::RateLimits>,
     pub connections: Arc<ws::limits::Connections>,
     pub statements: service::db::StatementCounter,
@@ -43,15 +44,16 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The router with its middleware: a request id on every request and response, a
 /// tracing span per request, a panic answered as a coded 500 instead of a dropped
-/// connection, and the per-address rate limit on everything but the probes (a load
-/// balancer probes from one address).
+/// connection, the per-address rate limit on everything but the probes (a load balancer
+/// probes from one address), CORS and the security headers.
 pub fn router(state: AppState) -> Router {
+    let limits = state.limits.clone();
     let served = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/wall", get(wall::page))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate::per_address));
-    served
+    let router = served
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))
@@ -62,5 +64,6 @@ pub fn router(state: AppState) -> Router {
             let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
             tracing::info_span!("http", http.method = %request.method(), http.path = %request.uri().path(), request.id = %id)
         }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+    browser::layers(router, &limits)
 }

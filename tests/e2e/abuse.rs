@@ -1,5 +1,6 @@
 //! Abuse limits beyond depth and complexity: document size, aliases, root fields,
-//! batches, introspection and suggestions, rate limits, WebSocket limits. Each refusal is followed by a request that is served.
+//! batches, introspection and suggestions, rate limits, WebSocket limits, CORS and the
+//! browser security headers. Each refusal is followed by a request that is served.
 
 use api::config::Limits;
 use futures::{SinkExt, StreamExt};
@@ -36,7 +37,6 @@ fragment FullType on __Type { kind name description fields(includeDeprecated: tr
 fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
 fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
   ofType { kind name ofType { kind name ofType { kind name } } } } } } } }"#;
-
 
 #[tokio::test]
 async fn a_document_over_the_size_limit_is_refused_before_parsing() {
@@ -310,4 +310,68 @@ async fn one_connection_too_many_for_a_subject_is_closed_with_4429_until_one_end
     let mut again = open(&app, "graphql-transport-ws").await;
     init(&mut again, &app.demo_admin()).await;
     assert_eq!(json_of(&next(&mut again, 2).await)["type"], "connection_ack", "a closed connection frees its place");
+}
+
+#[tokio::test]
+async fn cors_answers_preflights_for_allowed_origins_only_and_never_allows_credentials() {
+    let limits = Limits { cors_origins: vec!["https://dash.example".into()], ..Limits::default() };
+    let app = demo_with(limits).await;
+    let preflight = |origin: &str| {
+        app.http
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header("Access-Control-Request-Headers", "authorization,content-type")
+    };
+    let allowed = preflight("https://dash.example").send().await.unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://dash.example");
+    let headers = allowed.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+    assert!(headers.contains("authorization") && headers.contains("content-type"), "{headers}");
+    assert!(!allowed.headers().contains_key("access-control-allow-credentials"));
+    let foreign = preflight("https://evil.example").send().await.unwrap();
+    assert!(!foreign.headers().contains_key("access-control-allow-origin"));
+    let post = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .header("Origin", "https://dash.example")
+        .bearer_auth(app.demo_admin())
+        .json(&json!({ "query": "{ viewer { role } }" }));
+    let answered = post.send().await.unwrap();
+    assert_eq!(answered.headers()["access-control-allow-origin"], "https://dash.example");
+}
+
+#[tokio::test]
+async fn without_configured_origins_there_are_no_cors_headers() {
+    let app = TestApp::spawn_demo().await;
+    let request = app
+        .http
+        .post(format!("{}/graphql", app.base))
+        .header("Origin", "https://dash.example")
+        .bearer_auth(app.demo_admin())
+        .json(&json!({ "query": "{ viewer { role } }" }));
+    let response = request.send().await.unwrap();
+    assert!(response.headers().keys().all(|name| !name.as_str().starts_with("access-control-")), "{response:?}");
+}
+
+#[tokio::test]
+async fn html_pages_carry_a_content_security_policy_and_no_framing() {
+    let app = TestApp::spawn().await;
+    let graphiql = app.http.get(format!("{}/graphql", app.base)).header("Accept", "text/html").send().await.unwrap();
+    let wall = app.http.get(format!("{}/wall", app.base)).send().await.unwrap();
+    for page in [&graphiql, &wall] {
+        let headers = page.headers();
+        let policy = headers["content-security-policy"].to_str().unwrap();
+        assert!(policy.contains("frame-ancestors 'none'") && policy.contains("default-src 'none'"), "{policy}");
+        assert!(policy.contains("script-src") && policy.contains("'sha256-"), "{policy}");
+        let scripts = policy.split(';').find(|d| d.trim().starts_with("script-src")).unwrap();
+        assert!(!scripts.contains("'unsafe-inline'"), "inline scripts only by hash: {policy}");
+        assert_eq!(headers["x-frame-options"], "DENY");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+    }
+    let policy = graphiql.headers()["content-security-policy"].to_str().unwrap();
+    assert!(policy.contains("script-src https://unpkg.com 'sha256-"), "GraphiQL loads from unpkg: {policy}");
+    let json = app.http.post(format!("{}/graphql", app.base)).json(&json!({ "query": "{ __typename }" })).send().await;
+    assert_eq!(json.unwrap().headers()["x-content-type-options"], "nosniff", "on every response");
 }

@@ -14,15 +14,16 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensions, ServerError, Value};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 /// GET: GraphiQL for a browser, otherwise a query from the URL.
 pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let query = query.unwrap_or_default();
     if query.is_empty() && wants_html(&headers) {
-        return Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Trellis").finish())
-            .into_response();
+        let (page, policy) = &*crate::http::browser::GRAPHIQL;
+        let policy = HeaderValue::from_str(policy).unwrap_or(HeaderValue::from_static("default-src 'none'"));
+        return ([(header::CONTENT_SECURITY_POLICY, policy)], Html(page.as_str())).into_response();
     }
     let Some(media) = Media::negotiate(&headers) else {
         return not_acceptable();
