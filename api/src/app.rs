@@ -5,6 +5,7 @@ use crate::auth::Verifier;
 use crate::config::{AuthSettings, Limits};
 use crate::graphql::build_schema;
 use crate::graphql::context::AppData;
+use crate::http::rate::RateLimits;
 use crate::http::{AppState, router};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
@@ -34,6 +35,7 @@ pub struct Application {
 impl Application {
     /// Connects and migrates the database, loads the demo when asked, and binds the port.
     pub async fn build(settings: &ServerSettings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        crate::http::browser::check_origins(&settings.limits.cors_origins)?;
         let verifier = Verifier::from_settings(&settings.auth).await?;
         crate::metrics::spawn_upkeep();
         let mut db = service::db::connect_and_migrate(&settings.database_url).await?;
@@ -56,7 +58,9 @@ impl Application {
             db,
             clock,
             verifier: Arc::new(verifier),
-            limits: settings.limits,
+            limits: Arc::new(settings.limits.clone()),
+            rates: Arc::new(RateLimits::new(&settings.limits)),
+            connections: Arc::default(),
             statements,
             identities: Arc::default(),
             documents: Arc::default(),
@@ -82,6 +86,9 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await
+        self.state.rates.clone().sweep_forever();
+        // The peer's address feeds the per-address rate limit.
+        let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await
     }
 }

@@ -1,6 +1,6 @@
 //! Settings: read once at start from flags or environment variables, nowhere else.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -191,21 +191,63 @@ impl AuthSettings {
     }
 }
 
-/// Bounds on what one request may cost.
-#[derive(Debug, Clone, Copy, Args)]
+/// Bounds on what one request, caller or connection may cost, and what browsers may do.
+/// Every limit is per process: with several replicas, each enforces its own share.
+#[derive(Debug, Clone, Args)]
 pub struct Limits {
     /// Largest request body, in bytes.
     #[arg(long, env = "TRELLIS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
     /// Deepest selection nesting a query may have.
-    #[arg(long, env = "TRELLIS_MAX_DEPTH", default_value_t = 16)]
+    #[arg(long, env = "TRELLIS_MAX_DEPTH", default_value_t = 12)]
     pub max_depth: usize,
-    /// Highest complexity a query may have (each field 1, lists × their page size).
+    /// Highest complexity a query may have (each field 1, lists × their page size,
+    /// introspection lists × their size in this schema).
     #[arg(long, env = "TRELLIS_MAX_COMPLEXITY", default_value_t = 50_000)]
     pub max_complexity: usize,
+    /// Longest GraphQL document, in bytes (bounds its tokens: each is at least one byte).
+    #[arg(long, env = "TRELLIS_MAX_QUERY_BYTES", default_value_t = 32 * 1024)]
+    pub max_query_bytes: usize,
+    /// Most aliases a GraphQL document may use.
+    #[arg(long, env = "TRELLIS_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Most root fields one operation may select.
+    #[arg(long, env = "TRELLIS_MAX_ROOT_FIELDS", default_value_t = 30)]
+    pub max_root_fields: usize,
     /// Longest a request may run, in seconds.
     #[arg(long, env = "TRELLIS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Answer introspection (`__schema`, `__type`); `false` in production hides the schema.
+    #[arg(long, env = "TRELLIS_INTROSPECTION", default_value_t = true, action = ArgAction::Set)]
+    pub introspection: bool,
+    /// Suggest field names ("Did you mean …") in validation errors.
+    #[arg(long, env = "TRELLIS_SUGGESTIONS", default_value_t = true, action = ArgAction::Set)]
+    pub suggestions: bool,
+    /// Requests per second per token subject (organization and `sub`); 0 disables.
+    #[arg(long, env = "TRELLIS_RATE_PER_SUBJECT", default_value_t = 50)]
+    pub rate_per_subject: u32,
+    /// Requests a token subject may send at once above its rate.
+    #[arg(long, env = "TRELLIS_BURST_PER_SUBJECT", default_value_t = 200)]
+    pub burst_per_subject: u32,
+    /// Requests per second per client address; 0 disables.
+    #[arg(long, env = "TRELLIS_RATE_PER_ADDRESS", default_value_t = 200)]
+    pub rate_per_address: u32,
+    /// Requests a client address may send at once above its rate.
+    #[arg(long, env = "TRELLIS_BURST_PER_ADDRESS", default_value_t = 400)]
+    pub burst_per_address: u32,
+    /// Seconds a WebSocket may stay open without `connection_init` (then closed with 4408).
+    #[arg(long, env = "TRELLIS_WS_INIT_TIMEOUT_SECS", default_value_t = 10)]
+    pub ws_init_timeout_secs: u64,
+    /// Most subscriptions one WebSocket may run at once; 0 means no limit.
+    #[arg(long, env = "TRELLIS_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
+    pub ws_max_subscriptions: usize,
+    /// Most WebSockets one token subject may hold open; 0 means no limit.
+    #[arg(long, env = "TRELLIS_WS_MAX_CONNECTIONS_PER_SUBJECT", default_value_t = 20)]
+    pub ws_max_connections_per_subject: usize,
+    /// A browser origin (`https://dash.example.com`) allowed to call the API (CORS);
+    /// repeatable. None by default: no CORS headers at all.
+    #[arg(long = "cors-origin", env = "TRELLIS_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 }
 
 impl Limits {
@@ -217,7 +259,25 @@ impl Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 1024 * 1024, max_depth: 16, max_complexity: 50_000, request_timeout_secs: 30 }
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_depth: 12,
+            max_complexity: 50_000,
+            max_query_bytes: 32 * 1024,
+            max_aliases: 30,
+            max_root_fields: 30,
+            request_timeout_secs: 30,
+            introspection: true,
+            suggestions: true,
+            rate_per_subject: 50,
+            burst_per_subject: 200,
+            rate_per_address: 200,
+            burst_per_address: 400,
+            ws_init_timeout_secs: 10,
+            ws_max_subscriptions: 100,
+            ws_max_connections_per_subject: 20,
+            cors_origins: Vec::new(),
+        }
     }
 }
 
@@ -314,6 +374,21 @@ mod tests {
         assert_eq!(parse_ttl("1h").unwrap(), Duration::from_secs(3600));
         assert_eq!(parse_ttl("7d").unwrap(), Duration::from_secs(7 * 86_400));
         assert!(parse_ttl("soon").is_err());
+    }
+
+    #[test]
+    fn the_limit_defaults_are_the_flag_defaults() {
+        let cli = Cli::try_parse_from(["trellis"]).unwrap();
+        let parsed = format!("{:?}", cli.serve.limits);
+        assert_eq!(parsed, format!("{:?}", Limits::default()));
+    }
+
+    #[test]
+    fn introspection_and_suggestions_switch_off_and_origins_repeat() {
+        let args = ["trellis", "--introspection", "false", "--suggestions=false", "--cors-origin", "https://a.example"];
+        let cli = Cli::try_parse_from(args.into_iter().chain(["--cors-origin", "https://b.example"])).unwrap();
+        assert!(!cli.serve.limits.introspection && !cli.serve.limits.suggestions);
+        assert_eq!(cli.serve.limits.cors_origins, ["https://a.example", "https://b.example"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod cycle;
 pub mod dependency;
 pub mod enums;
 pub mod error;
+pub mod guard;
 pub mod ids;
 pub mod initiative;
 pub mod key_result;

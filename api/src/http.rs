@@ -1,9 +1,11 @@
 //! HTTP routes: GraphQL at `/graphql`, health at `/healthz`, readiness at `/readyz`,
 //! counters at `/metrics`.
 
+pub mod browser;
 pub mod documents;
 pub mod graphql;
 pub mod health;
+pub mod rate;
 pub mod reply;
 pub mod spans;
 pub mod sse;
@@ -30,7 +32,9 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub verifier: Arc<Verifier>,
-    pub limits: Limits,
+    pub limits: Arc<Limits>,
+    pub rates: Arc<rate::RateLimits>,
+    pub connections: Arc<ws::limits::Connections>,
     pub statements: service::db::StatementCounter,
     pub identities: Arc<service::actor::Identities>,
     pub documents: Arc<documents::Documents>,
@@ -40,13 +44,17 @@ pub struct AppState {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The router with its middleware: a request id on every request and response, a
-/// tracing span per request, and a panic answered as a coded 500 instead of a dropped
-/// connection.
+/// tracing span per request, a panic answered as a coded 500 instead of a dropped
+/// connection, the per-address rate limit on everything but the probes (a load balancer
+/// probes from one address), CORS and the security headers.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let limits = state.limits.clone();
+    let served = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route("/graphql/ws", get(ws::upgrade))
         .route("/wall", get(wall::page))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate::per_address));
+    let router = served
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))
@@ -57,5 +65,6 @@ pub fn router(state: AppState) -> Router {
             let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("");
             spans::request(request, id)
         }))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid));
+    browser::layers(router, &limits)
 }

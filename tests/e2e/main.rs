@@ -2,6 +2,7 @@
 //! SQLite by default and on PostgreSQL when `TRELLIS_TEST_DATABASE_URL` is set.
 #![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
 
+mod abuse;
 mod auth;
 mod changes;
 mod check_ins;

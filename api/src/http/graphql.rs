@@ -5,15 +5,17 @@
 //! answered with the status the GraphQL-over-HTTP specification asks for.
 
 use crate::graphql::context::RequestData;
+use crate::graphql::guard;
 use crate::graphql::loaders::Loaders;
 use crate::http::AppState;
+use crate::http::rate;
 use crate::http::reply::{self, Media};
 use crate::http::spans;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{ErrorExtensions, ServerError, Value};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use tracing::Instrument;
 
@@ -21,8 +23,9 @@ use tracing::Instrument;
 pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let query = query.unwrap_or_default();
     if query.is_empty() && wants_html(&headers) {
-        return Html(async_graphql::http::GraphiQLSource::build().endpoint("/graphql").title("Trellis").finish())
-            .into_response();
+        let (page, policy) = &*crate::http::browser::GRAPHIQL;
+        let policy = HeaderValue::from_str(policy).unwrap_or(HeaderValue::from_static("default-src 'none'"));
+        return ([(header::CONTENT_SECURITY_POLICY, policy)], Html(page.as_str())).into_response();
     }
     let Some(media) = Media::negotiate(&headers) else {
         return not_acceptable();
@@ -62,6 +65,10 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
             return reply::error(StatusCode::PAYLOAD_TOO_LARGE, media, "PAYLOAD_TOO_LARGE", &message);
         }
     };
+    if is_batch(&bytes) {
+        let message = "batched requests (a JSON array of operations) are not supported: send one operation per request";
+        return reply::error(StatusCode::BAD_REQUEST, media, "BAD_REQUEST", message);
+    }
     match serde_json::from_slice::<async_graphql::Request>(&bytes) {
         Ok(request) if streaming => crate::http::sse::stream(&state, &headers, request).await,
         Ok(request) => execute(&state, &headers, media, request, Method::Post).await,
@@ -140,6 +147,26 @@ async fn execute(
         Ok(caller) => caller.actor,
         Err(refusal) => return reply::error(refusal.status, media, refusal.code, &refusal.message),
     };
+    let quota = match rate::admit_subject(state, &actor, media) {
+        Ok(quota) => quota,
+        Err(refused) => return *refused,
+    };
+    let mut response = run(state, media, request, method, actor).await;
+    response.headers_mut().extend(quota);
+    response
+}
+
+/// Runs an authenticated caller's request within the document limits and the timeout.
+async fn run(
+    state: &AppState,
+    media: Media,
+    request: async_graphql::Request,
+    method: Method,
+    actor: service::Actor,
+) -> Response {
+    if let Err(error) = guard::check_size(&request.query, state.limits.max_query_bytes) {
+        return reply::error(media.request_error_status(), media, "GRAPHQL_VALIDATION_FAILED", &error.message);
+    }
     let mut request = request;
     let cached = state.documents.get(&request.query);
     let seen = cached.is_some();
@@ -248,6 +275,11 @@ fn tag(error: &mut ServerError, code: &str) {
         let coded = async_graphql::Error::new(error.message.clone()).extend_with(|_, e| e.set("code", code));
         error.extensions = coded.extensions;
     }
+}
+
+/// A JSON array body: a batch of operations, which Trellis does not take.
+fn is_batch(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {

@@ -24,6 +24,9 @@ pub async fn stream(state: &AppState, headers: &HeaderMap, request: async_graphq
         Ok(caller) => (caller.actor, caller.expires_at),
         Err(refusal) => return reply::error(refusal.status, Media::Json, refusal.code, &refusal.message),
     };
+    if let Err(refused) = crate::http::rate::admit_subject(state, &actor, Media::Json) {
+        return *refused;
+    }
     let loaders = Loaders::new(&state.db, &actor);
     let request = request.data(RequestData { actor, loaders });
     let open = crate::metrics::OpenSubscription::opened("sse");

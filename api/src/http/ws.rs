@@ -6,6 +6,9 @@
 //! A `connection_init` without a valid token closes the socket with 4401; when the token
 //! of an open connection expires, the server closes it with 4403 (the client reconnects
 //! with a fresh token).
+//! The limits on connections and subscriptions are in [`limits`].
+
+pub mod limits;
 
 use crate::graphql::context::Caller;
 use crate::http::AppState;
@@ -59,6 +62,7 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
 
 async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
     let _open = crate::metrics::OpenSubscription::opened("websocket");
+    let (watch, control) = limits::Watch::new(&state, protocol);
     let (mut sink, incoming) = socket.split();
     let incoming = incoming
         .take_while(|message| futures::future::ready(matches!(message, Ok(m) if !matches!(m, Message::Close(_)))))
@@ -69,12 +73,15 @@ async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
                 _ => None,
             }
         });
+    let screen = watch.clone();
+    let incoming = incoming.filter_map(move |message| futures::future::ready(screen.screen(message)));
     let session = Arc::new(Mutex::new(Session::default()));
-    let (init_state, init_session) = (state.clone(), session.clone());
-    let mut outgoing = Box::pin(
+    let (init_state, init_session, admit) = (state.clone(), session.clone(), watch.clone());
+    let outgoing = Box::pin(
         WebSocket::new(state.schema.clone(), incoming, protocol)
-            .on_connection_init(move |payload| connection_init(init_state, init_session, payload)),
+            .on_connection_init(move |payload| admit.admit(connection_init(init_state, init_session, payload))),
     );
+    let mut outgoing = watch.guard(outgoing, control);
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     let far = || tokio::time::Instant::now() + Duration::from_secs(365 * 24 * 3600);
