@@ -10,6 +10,7 @@ mod concurrency;
 mod cycles;
 mod demo;
 mod frozen;
+mod hostile;
 mod http;
 mod identity;
 mod isolation;

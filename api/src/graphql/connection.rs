@@ -196,7 +196,7 @@ where
 /// that summing many such fields cannot overflow either.
 const COMPLEXITY_CEILING: usize = 1 << 40;
 
-/// `count × each`, at most [`COMPLEXITY_CEILING`].
+/// `count × each`, at most 2⁴⁰ (far over any limit, far from overflowing a sum).
 pub fn bounded_product(count: usize, each: usize) -> usize {
     count.saturating_mul(each).min(COMPLEXITY_CEILING)
 }

@@ -145,7 +145,7 @@ pub async fn activate(s: Scope<'_>, id: Uuid) -> Result<cycle::Model> {
     transition(s, id, step).await
 }
 
-/// ACTIVE → CLOSED: freezes the final score of every active objective (see [`freeze_scores`]).
+/// ACTIVE → CLOSED: freezes the final score of every active objective (see `freeze_scores`).
 pub async fn close(s: Scope<'_>, id: Uuid) -> Result<cycle::Model> {
     let step = Step { from: CycleState::Active, to: CycleState::Closed, verb: "close", change: "closed" };
     transition(s, id, step).await
