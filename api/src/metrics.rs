@@ -149,3 +149,20 @@ fn resident_memory() -> Option<u64> {
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_operation_names_shares_one_label_past_the_bound() {
+        let labels: Vec<String> =
+            (0..MAX_OPERATION_NAMES + 20).map(|i| operation_label(Some(&format!("Flood{i}")))).collect();
+        assert!(labels.iter().any(|l| l == "other"), "names past the bound share `other`");
+        let distinct: HashSet<&String> = labels.iter().collect();
+        assert!(distinct.len() <= MAX_OPERATION_NAMES + 1, "{} distinct labels", distinct.len());
+        assert_eq!(operation_label(Some("Flood0")), "Flood0", "a name seen before keeps its label");
+        assert_eq!(operation_label(None), "anonymous");
+        assert_eq!(operation_label(Some(&"x".repeat(500))), "other", "a new name past the bound");
+    }
+}

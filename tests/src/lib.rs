@@ -74,7 +74,7 @@ impl TestApp {
             listen: "127.0.0.1:0".parse().expect("a socket address"),
             auth: options.auth.unwrap_or_else(|| AuthSettings::development(Secret::new(SECRET))),
             demo: options.demo,
-            limits: options.limits.unwrap_or_default(),
+            limits: options.limits.unwrap_or_else(unthrottled),
         };
         let app = Application::build(&settings, clock).await.expect("start the server");
         let addr = app.local_addr().expect("bound address");
@@ -139,6 +139,12 @@ impl Drop for TestApp {
 /// A token signed with [`SECRET`].
 pub fn token(org: &str, sub: &str, role: OrgRole, ttl: Duration) -> String {
     mint(&Secret::new(SECRET), &TokenRequest::person(org, sub, role, ttl)).expect("sign a token")
+}
+
+/// The default limits without rate limits: a test is one caller at full speed (the tests
+/// of the rate limits set their own).
+pub fn unthrottled() -> Limits {
+    Limits { rate_per_subject: 0, rate_per_address: 0, ..Limits::default() }
 }
 
 /// A development token for an integration (no role) named `sub` with `scope`.
