@@ -3,6 +3,7 @@
 //! browser security headers. Each refusal is followed by a request that is served.
 
 use api::config::Limits;
+use api::graphql::guard::GRAPHIQL_INTROSPECTION;
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use service::{OrgRole, SystemClock};
@@ -26,17 +27,6 @@ async fn still_serves(app: &TestApp) {
     let data = app.data(&app.demo_admin(), "{ organization { name } }", json!({})).await;
     assert_eq!(data["organization"]["name"], "Company X");
 }
-
-/// The introspection query GraphiQL sends (graphql-js `getIntrospectionQuery()`).
-const GRAPHIQL_INTROSPECTION: &str = r#"query IntrospectionQuery { __schema { queryType { name } mutationType { name }
-  subscriptionType { name } types { ...FullType } directives { name description locations args { ...InputValue } } } }
-fragment FullType on __Type { kind name description fields(includeDeprecated: true) { name description
-  args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason } inputFields { ...InputValue }
-  interfaces { ...TypeRef } enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
-  possibleTypes { ...TypeRef } }
-fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
-fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
-  ofType { kind name ofType { kind name ofType { kind name } } } } } } } }"#;
 
 #[tokio::test]
 async fn a_document_over_the_size_limit_is_refused_before_parsing() {
