@@ -7,51 +7,16 @@
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-const SECRET: &str = "replica-test-secret-0123456789";
+mod support;
 
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use support::{Server, token};
 
 fn start(url: &str, demo: bool) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_trellis"));
-    command.args(["serve", "--listen", "127.0.0.1:0", "--database-url", url]);
-    if demo {
-        command.arg("--demo");
-    }
-    let mut child =
-        command.env("TRELLIS_JWT_SECRET", SECRET).env("RUST_LOG", "off").stdout(Stdio::piped()).spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(rest) = line.strip_prefix("Trellis is serving ") {
-            break rest.trim_end_matches("/graphql").to_owned();
-        }
-    };
-    // Keep draining stdout so the process never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server(child, base)
-}
-
-fn token(subject: &str, role: &str) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_trellis"))
-        .args(["token", "--org", "company-x", "--sub", subject, "--role", role])
-        .env("TRELLIS_JWT_SECRET", SECRET)
-        .output()
-        .unwrap();
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    support::serve(url, if demo { &["--demo"] } else { &[] }, &[])
 }
 
 async fn graphql(base: &str, token: &str, query: &str, variables: Value) -> Value {

@@ -3,27 +3,18 @@
 //! GraphQL operation, the service write and its SQL statements.
 #![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
 
+mod support;
+
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{Server, token};
 
-const SECRET: &str = "traces-test-secret-0123456789";
 const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN: &str = "00f067aa0ba902b7";
-
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// An OTLP/HTTP receiver on loopback: every span it was sent, with its service name.
 async fn receiver() -> (String, Arc<Mutex<Vec<(String, Span)>>>) {
@@ -48,39 +39,17 @@ async fn receiver() -> (String, Arc<Mutex<Vec<(String, Span)>>>) {
 }
 
 fn start(endpoint: &str, database: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trellis"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--database-url", database])
-        .env("TRELLIS_JWT_SECRET", SECRET)
-        .env("RUST_LOG", "off")
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
-        .env("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
-        .env("OTEL_SERVICE_NAME", "trellis-under-test")
-        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(rest) = line.strip_prefix("Trellis is serving ") {
-            break rest.trim_end_matches("/graphql").to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    Server(child, base)
-}
-
-fn token() -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_trellis"))
-        .args(["token", "--org", "company-x", "--sub", "dana", "--role", "admin"])
-        .env("TRELLIS_JWT_SECRET", SECRET)
-        .output()
-        .unwrap();
-    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    let otel = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ("OTEL_SERVICE_NAME", "trellis-under-test"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+    ];
+    support::serve(database, &["--demo"], &otel)
 }
 
 async fn post(base: &str, query: &str, variables: Value, traceparent: Option<&str>) -> Value {
-    let mut request = reqwest::Client::new().post(format!("{base}/graphql")).bearer_auth(token());
+    let mut request = reqwest::Client::new().post(format!("{base}/graphql")).bearer_auth(token("dana", "admin"));
     if let Some(traceparent) = traceparent {
         request = request.header("traceparent", traceparent);
     }

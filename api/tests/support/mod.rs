@@ -1,0 +1,46 @@
+//! Running the real `trellis` binary in a test: a server process that is killed when
+//! dropped, and development tokens minted by `trellis token`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The secret every process started here verifies tokens with.
+pub const SECRET: &str = "process-test-secret-0123456789";
+
+/// A running `trellis serve` and its base URL; killed when dropped.
+pub struct Server(Child, pub String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `trellis serve` on a free port with `database` and the extra `args` and `env`.
+pub fn serve(database: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_trellis"));
+    command.args(["serve", "--listen", "127.0.0.1:0", "--database-url", database]).args(args);
+    command.env("TRELLIS_JWT_SECRET", SECRET).env("RUST_LOG", "off").envs(env.iter().copied());
+    let mut child = command.stdout(Stdio::piped()).spawn().expect("trellis starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("a piped stdout")).lines();
+    let base = loop {
+        let line = lines.next().expect("trellis says where it serves").expect("a line");
+        if let Some(rest) = line.strip_prefix("Trellis is serving ") {
+            break rest.trim_end_matches("/graphql").to_owned();
+        }
+    };
+    // Keep draining stdout so the process never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server(child, base)
+}
+
+/// A token for `subject` with `role` in the demo organization, from `trellis token`.
+pub fn token(subject: &str, role: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .args(["token", "--org", "company-x", "--sub", subject, "--role", role])
+        .env("TRELLIS_JWT_SECRET", SECRET)
+        .output()
+        .expect("trellis token runs");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
