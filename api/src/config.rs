@@ -1,4 +1,7 @@
-//! Settings: read once at start from flags or environment variables, nowhere else.
+//! Settings: read once at start from flags, environment variables or the settings file
+//! ([`file`]), nowhere else.
+
+pub mod file;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::fmt;
@@ -30,6 +33,8 @@ pub enum Command {
     Token(TokenArgs),
     /// Fill the database with a generated organization (for benchmarks).
     Generate(GenerateArgs),
+    /// Print the effective serve configuration, each setting with its source, secrets masked.
+    Config(Box<ServeArgs>),
 }
 
 /// `trellis generate` arguments: the organization's size.
@@ -56,13 +61,16 @@ pub struct GenerateArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
     /// Database URL: `sqlite://PATH` (created when missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://trellis.db")]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://trellis.db", value_parser = parse_database_url)]
     pub database_url: String,
 }
 
 /// Everything `trellis serve` needs.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
+    /// A settings file (TOML, keys named as these flags); flags and environment override it.
+    #[arg(long, env = "TRELLIS_CONFIG")]
+    pub config: Option<PathBuf>,
     #[command(flatten)]
     pub database: DatabaseArgs,
     /// Address to listen on; port 0 picks a free port.
@@ -71,6 +79,10 @@ pub struct ServeArgs {
     /// Load the demo organization "Company X" when it is not there yet.
     #[arg(long)]
     pub demo: bool,
+    /// Seconds a stop (SIGTERM, Ctrl-C) waits for requests in flight and for subscriptions
+    /// to close before it cuts them.
+    #[arg(long, env = "TRELLIS_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
     #[command(flatten)]
     pub auth: AuthSettings,
     #[command(flatten)]
@@ -90,13 +102,13 @@ pub struct TelemetrySettings {
     pub log_json: bool,
     /// The OTLP collector (base URL); traces are exported only when it (or the traces
     /// endpoint) is set.
-    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT")]
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", value_parser = parse_http_url)]
     pub otlp_endpoint: Option<String>,
     /// The OTLP collector's trace URL, used as it is.
-    #[arg(long, env = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")]
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", value_parser = parse_http_url)]
     pub otlp_traces_endpoint: Option<String>,
     /// `http/protobuf` (the default) or `grpc`.
-    #[arg(long, env = "OTEL_EXPORTER_OTLP_PROTOCOL")]
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_PROTOCOL", value_parser = ["http/protobuf", "grpc"])]
     pub otlp_protocol: Option<String>,
     /// The service name traces carry.
     #[arg(long, env = "OTEL_SERVICE_NAME")]
@@ -134,7 +146,7 @@ pub struct AuthSettings {
     pub jwt_jwks_file: Option<PathBuf>,
     /// The identity provider's JWKS URL (HTTPS), cached by its Cache-Control and fetched
     /// again for an unknown `kid` (at most once per 30 s).
-    #[arg(long, env = "TRELLIS_JWT_JWKS_URL")]
+    #[arg(long, env = "TRELLIS_JWT_JWKS_URL", value_parser = parse_http_url)]
     pub jwt_jwks_url: Option<String>,
     /// The least time between two fetches of the JWKS URL, in seconds: a token with an
     /// unknown `kid` fetches it again no sooner.
@@ -246,7 +258,7 @@ pub struct Limits {
     pub ws_max_connections_per_subject: usize,
     /// A browser origin (`https://dash.example.com`) allowed to call the API (CORS);
     /// repeatable. None by default: no CORS headers at all.
-    #[arg(long = "cors-origin", env = "TRELLIS_CORS_ORIGINS", value_delimiter = ',')]
+    #[arg(long = "cors-origin", env = "TRELLIS_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 }
 
@@ -346,6 +358,41 @@ impl std::str::FromStr for Secret {
             return Err("the JWT secret must be at least 16 characters".into());
         }
         Ok(Secret(s.to_owned()))
+    }
+}
+
+/// A database URL Trellis can open (checked for its scheme here, for the rest on connecting).
+pub fn parse_database_url(text: &str) -> Result<String, String> {
+    let known = ["sqlite:", "postgres://", "postgresql://"].iter().any(|scheme| text.starts_with(scheme));
+    if known {
+        Ok(text.to_owned())
+    } else {
+        Err("unsupported database URL: use sqlite://PATH or postgres://USER@HOST/DB".into())
+    }
+}
+
+/// An absolute `http` or `https` URL.
+pub fn parse_http_url(text: &str) -> Result<String, String> {
+    match reqwest::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(text.to_owned()),
+        Ok(_) => Err("use an http:// or https:// URL".into()),
+        Err(error) => Err(format!("not a URL: {error}")),
+    }
+}
+
+/// A browser origin (`https://dash.example.com`): scheme and host, no path, never `*`.
+pub fn parse_origin(origin: &str) -> Result<String, String> {
+    if origin.trim() == "*" {
+        return Err("\"*\" is refused: list each dashboard's origin (https://host[:port])".into());
+    }
+    let shaped = origin
+        .split_once("://")
+        .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains('/'));
+    let printable = origin.bytes().all(|b| b.is_ascii_graphic());
+    if shaped && printable {
+        Ok(origin.to_owned())
+    } else {
+        Err("not an origin like https://dash.example.com (no path, no slash at the end)".into())
     }
 }
 

@@ -3,8 +3,8 @@
 use anyhow::{Context, bail};
 use api::app::{Application, ServerSettings};
 use api::auth::{TokenRequest, mint};
-use api::config::{Cli, Command, GenerateArgs, Secret, ServeArgs, TokenArgs};
-use clap::Parser;
+use api::config::file::{self, LoadError};
+use api::config::{Command, GenerateArgs, Secret, ServeArgs, TokenArgs};
 use rand::distr::{Alphanumeric, SampleString};
 use service::{OrgRole, SystemClock};
 use std::process::ExitCode;
@@ -15,7 +15,20 @@ use std::time::Duration;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let loaded = match file::load(std::env::args_os()) {
+        Ok(loaded) => loaded,
+        Err(LoadError::Cli(error)) => match file::wrong_value(&error) {
+            Some(reason) => {
+                eprintln!("trellis: {reason}");
+                return ExitCode::from(2);
+            }
+            None => error.exit(),
+        },
+        Err(LoadError::File(message)) => {
+            eprintln!("trellis: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -23,7 +36,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(loaded)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("trellis: {error:#}");
@@ -32,9 +45,9 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
-        None => serve(cli.serve).await,
+async fn run(loaded: file::Loaded) -> anyhow::Result<()> {
+    match loaded.cli.command {
+        None => serve(loaded.cli.serve).await,
         Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Migrate(args)) => {
             service::db::connect_and_migrate(&args.database_url).await?;
@@ -47,6 +60,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Token(args)) => token(&args),
         Some(Command::Generate(args)) => generate(&args).await,
+        Some(Command::Config(_)) => {
+            print!("{}", file::render(loaded.file.as_deref(), &loaded.settings));
+            Ok(())
+        }
     }
 }
 
@@ -95,6 +112,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         auth,
         demo: args.demo,
         limits: args.limits,
+        shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
     };
     let app = Application::build(&settings, Arc::new(SystemClock)).await?;
     let addr = app.local_addr().context("reading the bound address")?;
