@@ -6,14 +6,16 @@ use crate::config::{AuthSettings, Limits};
 use crate::graphql::build_schema;
 use crate::graphql::context::AppData;
 use crate::http::rate::RateLimits;
+use crate::http::shutdown::{Released, Shutdown};
 use crate::http::{AppState, router};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use service::Clock;
 use service::db::StatementCounter;
-use std::future::Future;
+use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// What the server needs to start.
@@ -24,12 +26,16 @@ pub struct ServerSettings {
     pub auth: AuthSettings,
     pub demo: bool,
     pub limits: Limits,
+    /// How long a stop waits for requests and subscriptions to finish.
+    pub shutdown_grace: Duration,
 }
 
 /// A bound, migrated, ready-to-serve Trellis.
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    released: Released,
+    grace: Duration,
 }
 
 impl Application {
@@ -51,6 +57,8 @@ impl Application {
             // One listener per process hears every replica's changes.
             tokio::spawn(service::events::listen(settings.database_url.clone(), bus.clone()));
         }
+        let (shutdown, released) = Shutdown::new();
+        let availability = service::db::availability::Availability::watch(&db, &settings.database_url);
         let schema =
             build_schema(&settings.limits, Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone() }));
         let state = AppState {
@@ -65,8 +73,10 @@ impl Application {
             identities: Arc::default(),
             documents: Arc::default(),
             bus,
+            shutdown,
+            availability,
         };
-        Ok(Application { listener, state })
+        Ok(Application { listener, state, released, grace: settings.shutdown_grace })
     }
 
     /// The address the server listens on (with the real port when 0 was asked).
@@ -84,11 +94,38 @@ impl Application {
         self.state.statements.clone()
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    /// Serves until `signal` completes, then stops accepting, lets requests in flight
+    /// finish, closes subscriptions and returns, within the grace period: what is still
+    /// running then is cut.
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         self.state.rates.clone().sweep_forever();
+        let shutdown = self.state.shutdown.clone();
+        let stopping = shutdown.clone();
         // The peer's address feeds the per-address rate limit.
         let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await
+        let serving =
+            axum::serve(self.listener, service).with_graceful_shutdown(async move { stopping.stopping().await });
+        let mut server = tokio::spawn(serving.into_future());
+        tokio::select! {
+            served = &mut server => return served.map_err(std::io::Error::other)?,
+            () = signal => {}
+        }
+        let grace = self.grace;
+        tracing::info!(grace_secs = grace.as_secs(), "stopping: finishing requests, closing subscriptions");
+        shutdown.begin();
+        drop(shutdown);
+        let deadline = tokio::time::Instant::now() + grace;
+        let served = match tokio::time::timeout_at(deadline, &mut server).await {
+            Ok(served) => served.map_err(std::io::Error::other)?,
+            Err(_) => {
+                server.abort();
+                tracing::warn!("the grace period ended with requests in flight: they were cut");
+                Ok(())
+            }
+        };
+        if !self.released.within(deadline.saturating_duration_since(tokio::time::Instant::now())).await {
+            tracing::warn!("the grace period ended with subscriptions open: they were cut");
+        }
+        served
     }
 }

@@ -7,6 +7,7 @@ pub mod graphql;
 pub mod health;
 pub mod rate;
 pub mod reply;
+pub mod shutdown;
 pub mod spans;
 pub mod sse;
 pub mod wall;
@@ -39,6 +40,9 @@ pub struct AppState {
     pub identities: Arc<service::actor::Identities>,
     pub documents: Arc<documents::Documents>,
     pub bus: service::events::Bus,
+    pub shutdown: shutdown::Shutdown,
+    /// Whether the database answers: while it does not, requests fail at once.
+    pub availability: Arc<service::db::availability::Availability>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

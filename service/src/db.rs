@@ -1,5 +1,7 @@
 //! Connecting to SQLite or PostgreSQL, migrating, and opening write transactions.
 
+pub mod availability;
+
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -23,6 +25,9 @@ pub enum ConnectError {
     Migration { url: String, reason: String },
 }
 
+/// How long a request waits for a pooled connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long a writer waits for SQLite's write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -40,7 +45,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     options
         .sqlx_logging(false)
         .connect_timeout(Duration::from_secs(5))
-        .acquire_timeout(Duration::from_secs(30))
+        // Beyond a few seconds of waiting for a connection the pool is not busy but the
+        // database gone: the request is answered SERVICE_UNAVAILABLE, not kept waiting.
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .max_connections(if is_sqlite { 8 } else { 32 })
         .min_connections(1);
     if is_sqlite {

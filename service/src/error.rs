@@ -79,6 +79,7 @@ impl Error {
             Error::NoKeyResults(_) => "NO_KEY_RESULTS",
             Error::NotMeasurable(_) => "NOT_MEASURABLE",
             Error::NotTeamMember(_) => "NOT_TEAM_MEMBER",
+            Error::Database(cause) if crate::db::availability::unreachable(cause) => "SERVICE_UNAVAILABLE",
             Error::Database(_) => "INTERNAL",
         }
     }

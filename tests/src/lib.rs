@@ -75,6 +75,7 @@ impl TestApp {
             auth: options.auth.unwrap_or_else(|| AuthSettings::development(Secret::new(SECRET))),
             demo: options.demo,
             limits: options.limits.unwrap_or_else(unthrottled),
+            shutdown_grace: Duration::from_secs(5),
         };
         let app = Application::build(&settings, clock).await.expect("start the server");
         let addr = app.local_addr().expect("bound address");

@@ -1,10 +1,16 @@
 //! Service errors to GraphQL errors with a stable `extensions.code`.
 //!
 //! Nothing from the database reaches a client: unexpected errors are logged once with
-//! their cause, and the client sees "internal error" with code INTERNAL.
+//! their cause, and the client sees "internal error" with code INTERNAL; while the
+//! database is unreachable, SERVICE_UNAVAILABLE (the process notices it separately).
 
 use async_graphql::{Error, ErrorExtensions};
 use std::sync::Arc;
+
+/// The code of a request the database could not serve because it is unreachable.
+pub const UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
+/// What such a request is told.
+pub const UNAVAILABLE_MESSAGE: &str = "the database is unreachable: retry shortly";
 
 /// A GraphQL error with `code` in its extensions.
 pub fn coded(code: &'static str, message: impl Into<String>) -> Error {
@@ -18,6 +24,9 @@ pub fn bad_input(message: impl Into<String>) -> Error {
 
 /// Maps a service error, logging internal ones.
 pub fn from_service(error: &service::Error) -> Error {
+    if error.code() == UNAVAILABLE {
+        return coded(UNAVAILABLE, UNAVAILABLE_MESSAGE);
+    }
     if let service::Error::Database(cause) = error {
         tracing::error!(error = %cause, "database error");
         return coded("INTERNAL", "internal error: the server log has the details");

@@ -5,6 +5,7 @@
 //! answered with the status the GraphQL-over-HTTP specification asks for.
 
 use crate::graphql::context::RequestData;
+use crate::graphql::error::{UNAVAILABLE, UNAVAILABLE_MESSAGE};
 use crate::graphql::guard;
 use crate::graphql::loaders::Loaders;
 use crate::http::AppState;
@@ -109,6 +110,17 @@ pub async fn authenticate_headers(state: &AppState, headers: &HeaderMap) -> Resu
     authenticate(state, authorization.and_then(|v| v.to_str().ok())).await
 }
 
+/// While the database is unreachable, a request is answered at once (503, with
+/// `Retry-After`) instead of waiting for a connection that will not come.
+pub fn refuse_while_unavailable(state: &AppState, media: Media) -> Option<Response> {
+    if state.availability.is_up() {
+        return None;
+    }
+    let mut refused = reply::error(StatusCode::SERVICE_UNAVAILABLE, media, UNAVAILABLE, UNAVAILABLE_MESSAGE);
+    refused.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    Some(refused)
+}
+
 /// The caller behind an `Authorization` header value, and when their token expires.
 pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Result<Caller, Refusal> {
     let unauthenticated =
@@ -117,6 +129,14 @@ pub async fn authenticate(state: &AppState, authorization: Option<&str>) -> Resu
     match state.identities.identify(&state.db, state.clock.as_ref(), &verified.identity).await {
         Ok(actor) => Ok(Caller { actor, expires_at: verified.expires_at }),
         Err(service::Error::Unauthenticated(message)) => Err(unauthenticated(message)),
+        Err(error) if error.code() == UNAVAILABLE => {
+            state.availability.suspect();
+            Err(Refusal {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: UNAVAILABLE,
+                message: UNAVAILABLE_MESSAGE.into(),
+            })
+        }
         Err(error) => {
             tracing::error!(error = ?error, "identifying the caller failed");
             Err(Refusal {
@@ -143,6 +163,9 @@ async fn execute(
     request: async_graphql::Request,
     method: Method,
 ) -> Response {
+    if let Some(refused) = refuse_while_unavailable(state, media) {
+        return refused;
+    }
     let actor = match authenticate_headers(state, headers).await {
         Ok(caller) => caller.actor,
         Err(refusal) => return reply::error(refusal.status, media, refusal.code, &refusal.message),
@@ -188,6 +211,9 @@ async fn run(
     let response = match tokio::time::timeout(state.limits.request_timeout(), running).await {
         Ok(response) => {
             let outcome = spans::outcome(&response);
+            if outcome == UNAVAILABLE {
+                state.availability.suspect();
+            }
             spans::record_outcome(&span, &outcome);
             let name = crate::metrics::operation_label(operation.name.as_deref());
             crate::metrics::operation(operation.kind, name, outcome, started.elapsed());

@@ -3,20 +3,31 @@
 use crate::http::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use std::time::Duration;
 
 /// The process is up.
 pub async fn live() -> &'static str {
     "ok"
 }
 
-/// The database answers; 503 when it does not.
+/// How long readiness waits for the database.
+const READY_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The database answers; 503 when it does not, within a second.
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match service::db::ping(&state.db).await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(error) => {
+    let unreachable = (StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+    if !state.availability.is_up() {
+        return unreachable;
+    }
+    match tokio::time::timeout(READY_TIMEOUT, service::db::ping(&state.db)).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready"),
+        Ok(Err(error)) => {
             tracing::warn!(error = %error, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable")
+            state.availability.suspect();
+            unreachable
         }
+        // Slow is not gone (the pool may be busy): not ready now, but nothing to suspect.
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database slow to answer"),
     }
 }
 

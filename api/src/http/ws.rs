@@ -5,7 +5,7 @@
 //!
 //! A `connection_init` without a valid token closes the socket with 4401; when the token
 //! of an open connection expires, the server closes it with 4403 (the client reconnects
-//! with a fresh token).
+//! with a fresh token); when the server stops, with 1001 (going away).
 //! The limits on connections and subscriptions are in [`limits`].
 
 pub mod limits;
@@ -33,6 +33,8 @@ const PING_EVERY: Duration = Duration::from_secs(20);
 const UNAUTHORIZED: u16 = 4401;
 /// Close code when the connection's token expires.
 const FORBIDDEN: u16 = 4403;
+/// Close code when the server stops ("going away"): the client reconnects elsewhere.
+const GOING_AWAY: u16 = 1001;
 
 /// What `connection_init` learned, for the loop that serves the socket.
 #[derive(Debug, Default)]
@@ -62,6 +64,10 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
 
 async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
     let _open = crate::metrics::OpenSubscription::opened("websocket");
+    let _held = state.shutdown.hold();
+    let shutdown = state.shutdown.clone();
+    let stopping = shutdown.stopping();
+    tokio::pin!(stopping);
     let (watch, control) = limits::Watch::new(&state, protocol);
     let (mut sink, incoming) = socket.split();
     let incoming = incoming
@@ -107,6 +113,11 @@ async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
             },
             () = &mut expiry => {
                 let frame = CloseFrame { code: FORBIDDEN, reason: "the token has expired: reconnect with a fresh one".into() };
+                let _closed = sink.send(Message::Close(Some(frame))).await;
+                break;
+            }
+            () = &mut stopping => {
+                let frame = CloseFrame { code: GOING_AWAY, reason: "the server is shutting down: reconnect".into() };
                 let _closed = sink.send(Message::Close(Some(frame))).await;
                 break;
             }

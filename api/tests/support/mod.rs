@@ -1,5 +1,7 @@
 //! Running the real `trellis` binary in a test: a server process that is killed when
 //! dropped, and development tokens minted by `trellis token`.
+// Each test binary compiles this module and uses part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -14,6 +16,27 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+impl Server {
+    /// Sends the process SIGTERM, as an orchestrator stopping it does.
+    pub fn terminate(&self) {
+        let pid = self.0.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        assert!(sent.success(), "SIGTERM reaches trellis");
+    }
+
+    /// Waits up to `seconds` for the process to exit; its status, or `None` if it did not.
+    pub fn exited_within(&mut self, seconds: u64) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.0.try_wait().expect("the process can be waited for") {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
     }
 }
 
