@@ -101,7 +101,8 @@ async fn until_ready_is(base: &str, wanted: u16, seconds: u64) {
     }
 }
 
-#[tokio::test]
+// Multi-threaded: the proxy must relay while the test blocks on starting the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(not(trellis_postgres), ignore = "a TCP proxy in front of PostgreSQL: set TRELLIS_TEST_DATABASE_URL")]
 async fn an_unreachable_database_fails_fast_and_recovers_by_itself() {
     let database = testdb::TestDatabase::create().await.unwrap();
