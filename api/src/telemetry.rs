@@ -12,6 +12,7 @@ use opentelemetry_otlp::{Protocol, WithExportConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use std::io::IsTerminal;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -38,7 +39,10 @@ impl Telemetry {
 /// Must run inside the tokio runtime (the gRPC exporter needs it).
 pub fn init(settings: &TelemetrySettings) -> anyhow::Result<Telemetry> {
     let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    let text = (!settings.log_json).then(|| tracing_subscriber::fmt::layer().with_writer(std::io::stderr));
+    // Colours only on a terminal: a log collected from a pipe or a file stays plain text.
+    let colours = std::io::stderr().is_terminal();
+    let text =
+        (!settings.log_json).then(|| tracing_subscriber::fmt::layer().with_ansi(colours).with_writer(std::io::stderr));
     let json = settings.log_json.then(|| tracing_subscriber::fmt::layer().json().with_writer(std::io::stderr));
     let logs = text.map(Layer::boxed).or(json.map(Layer::boxed)).map(|layer| layer.with_filter(filter));
     let provider = match settings.exports_traces() {

@@ -38,14 +38,16 @@ async fn receiver() -> (String, Arc<Mutex<Vec<(String, Span)>>>) {
     (endpoint, spans)
 }
 
-fn start(endpoint: &str, database: &str) -> Server {
+/// A traced server, and its log (with the per-request lines of tower-http).
+fn start(endpoint: &str, database: &str) -> (Server, Arc<Mutex<String>>) {
     let otel = [
         ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
         ("OTEL_SERVICE_NAME", "trellis-under-test"),
         ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ("RUST_LOG", "info,tower_http=debug"),
     ];
-    support::serve(database, &["--demo"], &otel)
+    support::serve_logged(database, &["--demo"], &otel)
 }
 
 async fn post(base: &str, query: &str, variables: Value, traceparent: Option<&str>) -> Value {
@@ -64,7 +66,7 @@ fn hex(bytes: &[u8]) -> String {
 async fn a_named_operation_continues_the_callers_trace_down_to_its_statements() {
     let (endpoint, received) = receiver().await;
     let database = testdb::TestDatabase::sqlite();
-    let server = start(&endpoint, &database.url);
+    let (server, log) = start(&endpoint, &database.url);
     let found = post(&server.1, r#"{ objectives(filter: { search: "sales cycle" }) { edges { node { keyResults { edges { node { id } } } } } } }"#, json!({}), None).await;
     let kr = found["data"]["objectives"]["edges"][0]["node"]["keyResults"]["edges"][0]["node"]["id"].clone();
     let traceparent = format!("00-{TRACE_ID}-{CALLER_SPAN}-01");
@@ -119,4 +121,10 @@ async fn a_named_operation_continues_the_callers_trace_down_to_its_statements() 
     };
     let attributes = format!("{:?}", broken.attributes);
     assert!(attributes.contains("graphql.error.code") && attributes.contains("BAD_USER_INPUT"), "{attributes}");
+
+    // The request's log lines carry its request id and trace id, never the token.
+    let log = log.lock().unwrap().clone();
+    let traced: Vec<&str> = log.lines().filter(|line| line.contains(&format!("trace_id={TRACE_ID}"))).collect();
+    assert!(!traced.is_empty() && traced.iter().all(|line| line.contains("request.id=")), "{log}");
+    assert!(!log.contains("eyJ") && !log.contains("Bearer"), "no token in the log");
 }

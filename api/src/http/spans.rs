@@ -1,9 +1,11 @@
 //! The spans of a request: one per HTTP request, joined to the caller's trace when it
-//! sends a W3C `traceparent`, and one per GraphQL operation, named after it (`query
+//! sends a W3C `traceparent` (its fields, the request id and the trace id, are on every
+//! log line the request writes), and one per GraphQL operation, named after it (`query
 //! Dashboard`), with its type, a hash of the document and, when it fails, the error code.
 
 use async_graphql::parser::types::OperationType;
 use axum::http::Request;
+use opentelemetry::trace::{TraceContextExt, TraceId};
 use opentelemetry_http::HeaderExtractor;
 use std::hash::{Hash, Hasher};
 use tracing::Span;
@@ -20,10 +22,16 @@ pub fn request<B>(request: &Request<B>, request_id: &str) -> Span {
         http.method = %method,
         http.path = %path,
         request.id = %request_id,
+        trace_id = Empty,
     );
     let parent = opentelemetry::global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(request.headers())));
-    // Without a trace pipeline there is nothing to join.
-    let _not_traced = span.set_parent(parent);
+    // Without a trace pipeline there is nothing to join, and no trace id to log.
+    if span.set_parent(parent).is_ok() {
+        let trace_id = span.context().span().span_context().trace_id();
+        if trace_id != TraceId::INVALID {
+            span.record("trace_id", tracing::field::display(trace_id));
+        }
+    }
     span
 }
 

@@ -5,6 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 /// The secret every process started here verifies tokens with.
 pub const SECRET: &str = "process-test-secret-0123456789";
@@ -42,10 +43,29 @@ impl Server {
 
 /// `trellis serve` on a free port with `database` and the extra `args` and `env`.
 pub fn serve(database: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+    start(database, args, env, Stdio::inherit())
+}
+
+/// Like [`serve`], with the log (stderr) collected into the returned text.
+pub fn serve_logged(database: &str, args: &[&str], env: &[(&str, &str)]) -> (Server, Arc<Mutex<String>>) {
+    let mut server = start(database, args, env, Stdio::piped());
+    let log = Arc::new(Mutex::new(String::new()));
+    let (stderr, collected) = (server.0.stderr.take().expect("a piped stderr"), log.clone());
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut log = collected.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    (server, log)
+}
+
+fn start(database: &str, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Server {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trellis"));
     command.args(["serve", "--listen", "127.0.0.1:0", "--database-url", database]).args(args);
     command.env("TRELLIS_JWT_SECRET", SECRET).env("RUST_LOG", "off").envs(env.iter().copied());
-    let mut child = command.stdout(Stdio::piped()).spawn().expect("trellis starts");
+    let mut child = command.stdout(Stdio::piped()).stderr(stderr).spawn().expect("trellis starts");
     let mut lines = BufReader::new(child.stdout.take().expect("a piped stdout")).lines();
     let base = loop {
         let line = lines.next().expect("trellis says where it serves").expect("a line");
