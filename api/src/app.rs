@@ -12,6 +12,7 @@ use anyhow::Context;
 use sea_orm::DatabaseConnection;
 use service::Clock;
 use service::db::StatementCounter;
+use service::persisted_queries::PersistedQueries;
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,6 +62,7 @@ impl Application {
         let availability = service::db::availability::Availability::watch(&db, &settings.database_url);
         let schema =
             build_schema(&settings.limits, Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone() }));
+        let persisted = Arc::new(PersistedQueries::new(db.clone(), settings.limits.persisted_query_limit));
         let state = AppState {
             schema,
             db,
@@ -72,6 +74,7 @@ impl Application {
             statements,
             identities: Arc::default(),
             documents: Arc::default(),
+            persisted,
             bus,
             shutdown,
             availability,

@@ -1,5 +1,5 @@
 //! Settings: read once at start from flags, environment variables or the settings file
-//! ([`file`]), nowhere else.
+//! (the `file` module), nowhere else.
 
 pub mod file;
 
@@ -35,6 +35,34 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Print the effective serve configuration, each setting with its source, secrets masked.
     Config(Box<ServeArgs>),
+    /// Manage the persisted queries: the allow-list of `--persisted-queries-only`.
+    #[command(subcommand)]
+    Persisted(PersistedCommand),
+}
+
+/// `trellis persisted` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PersistedCommand {
+    /// Put documents on the allow-list: `.graphql` files (each file one document, exactly
+    /// as clients send it, trailing whitespace aside) or Apollo persisted query manifests
+    /// (`.json`). Prints each hash.
+    Add {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List the allow-list: hash, registration time and the document's first line.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Take a document off the store (and the allow-list) by its hash.
+    Remove {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        hash: String,
+    },
 }
 
 /// `trellis generate` arguments: the organization's size.
@@ -256,6 +284,13 @@ pub struct Limits {
     /// Most WebSockets one token subject may hold open; 0 means no limit.
     #[arg(long, env = "TRELLIS_WS_MAX_CONNECTIONS_PER_SUBJECT", default_value_t = 20)]
     pub ws_max_connections_per_subject: usize,
+    /// Refuse every operation whose document is not on the operator's allow-list
+    /// (`trellis persisted add`), for deployments locked to known clients.
+    #[arg(long, env = "TRELLIS_PERSISTED_QUERIES_ONLY")]
+    pub persisted_queries_only: bool,
+    /// Automatic persisted queries kept in the database; beyond, the least recently used go.
+    #[arg(long, env = "TRELLIS_PERSISTED_QUERY_LIMIT", default_value_t = 10_000)]
+    pub persisted_query_limit: u64,
     /// A browser origin (`https://dash.example.com`) allowed to call the API (CORS);
     /// repeatable. None by default: no CORS headers at all.
     #[arg(long = "cors-origin", env = "TRELLIS_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
@@ -288,6 +323,8 @@ impl Default for Limits {
             ws_init_timeout_secs: 10,
             ws_max_subscriptions: 100,
             ws_max_connections_per_subject: 20,
+            persisted_queries_only: false,
+            persisted_query_limit: 10_000,
             cors_origins: Vec::new(),
         }
     }

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod documents;
 pub mod graphql;
 pub mod health;
+pub mod persisted;
 pub mod rate;
 pub mod reply;
 pub mod shutdown;
@@ -39,6 +40,7 @@ pub struct AppState {
     pub statements: service::db::StatementCounter,
     pub identities: Arc<service::actor::Identities>,
     pub documents: Arc<documents::Documents>,
+    pub persisted: Arc<service::persisted_queries::PersistedQueries>,
     pub bus: service::events::Bus,
     pub shutdown: shutdown::Shutdown,
     /// Whether the database answers: while it does not, requests fail at once.

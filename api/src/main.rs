@@ -4,7 +4,7 @@ use anyhow::{Context, bail};
 use api::app::{Application, ServerSettings};
 use api::auth::{TokenRequest, mint};
 use api::config::file::{self, LoadError};
-use api::config::{Command, GenerateArgs, Secret, ServeArgs, TokenArgs};
+use api::config::{Command, GenerateArgs, PersistedCommand, Secret, ServeArgs, TokenArgs};
 use rand::distr::{Alphanumeric, SampleString};
 use service::{OrgRole, SystemClock};
 use std::process::ExitCode;
@@ -60,6 +60,7 @@ async fn run(loaded: file::Loaded) -> anyhow::Result<()> {
         }
         Some(Command::Token(args)) => token(&args),
         Some(Command::Generate(args)) => generate(&args).await,
+        Some(Command::Persisted(command)) => persisted(command).await,
         Some(Command::Config(_)) => {
             print!("{}", file::render(loaded.file.as_deref(), &loaded.settings));
             Ok(())
@@ -89,6 +90,62 @@ async fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
     println!("cycle {}", generated.cycle_id);
     println!("root-team {}", generated.root_team_id);
     Ok(())
+}
+
+async fn persisted(command: PersistedCommand) -> anyhow::Result<()> {
+    use service::persisted_queries;
+    match command {
+        PersistedCommand::Add { database, files } => {
+            let mut documents = Vec::new();
+            for file in &files {
+                documents.extend(documents_in(file)?);
+            }
+            let db = service::db::connect_and_migrate(&database.database_url).await?;
+            for (name, query) in documents {
+                let hash = persisted_queries::allow(&db, &query, chrono::Utc::now()).await?;
+                println!("{hash}  {name}");
+            }
+        }
+        PersistedCommand::List { database } => {
+            let db = service::db::connect_and_migrate(&database.database_url).await?;
+            for row in persisted_queries::allowed(&db).await? {
+                let first = row.query.lines().next().unwrap_or_default();
+                println!("{}  {}  {first}", row.hash, row.registered_at.format("%Y-%m-%dT%H:%M:%SZ"));
+            }
+        }
+        PersistedCommand::Remove { database, hash } => {
+            let db = service::db::connect_and_migrate(&database.database_url).await?;
+            anyhow::ensure!(persisted_queries::remove(&db, &hash).await?, "no persisted query has the hash {hash}");
+            println!("removed {hash}");
+        }
+    }
+    Ok(())
+}
+
+/// The documents of a `.graphql` file (one, its text without trailing whitespace) or of an
+/// Apollo persisted query manifest (`.json`), each with a name to print; each must parse.
+fn documents_in(file: &std::path::Path) -> anyhow::Result<Vec<(String, String)>> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        operations: Vec<ManifestOperation>,
+    }
+    #[derive(serde::Deserialize)]
+    struct ManifestOperation {
+        name: String,
+        body: String,
+    }
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let documents = if file.extension().is_some_and(|e| e == "json") {
+        let manifest: Manifest = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not an Apollo persisted query manifest", file.display()))?;
+        manifest.operations.into_iter().map(|op| (op.name, op.body)).collect()
+    } else {
+        vec![(file.display().to_string(), text.trim_end().to_owned())]
+    };
+    for (name, query) in &documents {
+        async_graphql::parser::parse_query(query).with_context(|| format!("{name} is not a GraphQL document"))?;
+    }
+    Ok(documents)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -15,6 +15,7 @@ pub mod key_result;
 pub mod membership;
 pub mod objective;
 pub mod organization;
+pub mod persisted_query;
 pub mod person;
 pub mod team;
 

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_schema;
 mod m20261125_000002_idempotency_per_author;
+mod m20261205_000003_persisted_queries;
 
 /// Applies the Trellis migrations in order.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_schema::Migration),
             Box::new(m20261125_000002_idempotency_per_author::Migration),
+            Box::new(m20261205_000003_persisted_queries::Migration),
         ]
     }
 }

@@ -18,6 +18,7 @@ pub mod organizations;
 pub mod pagination;
 pub mod people;
 pub mod permissions;
+pub mod persisted_queries;
 pub mod planning;
 pub mod read_models;
 pub mod rules;

@@ -20,6 +20,7 @@ mod matrix;
 mod metrics;
 mod objectives;
 mod pagination;
+mod persisted;
 mod planning;
 mod schema;
 mod snapshots;

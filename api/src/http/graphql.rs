@@ -174,6 +174,10 @@ async fn execute(
         Ok(quota) => quota,
         Err(refused) => return *refused,
     };
+    let mut request = request;
+    if let Err(refused) = crate::http::persisted::resolve(state, media, &mut request).await {
+        return *refused;
+    }
     let mut response = run(state, media, request, method, actor).await;
     response.headers_mut().extend(quota);
     response

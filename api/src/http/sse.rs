@@ -30,6 +30,10 @@ pub async fn stream(state: &AppState, headers: &HeaderMap, request: async_graphq
     if let Err(refused) = crate::http::rate::admit_subject(state, &actor, Media::Json) {
         return *refused;
     }
+    let mut request = request;
+    if let Err(refused) = crate::http::persisted::resolve(state, Media::Json, &mut request).await {
+        return *refused;
+    }
     let loaders = Loaders::new(&state.db, &actor);
     let request = request.data(RequestData { actor, loaders });
     let held = (crate::metrics::OpenSubscription::opened("sse"), state.shutdown.hold());

@@ -79,8 +79,13 @@ async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
                 _ => None,
             }
         });
-    let screen = watch.clone();
-    let incoming = incoming.filter_map(move |message| futures::future::ready(screen.screen(message)));
+    let (gate, screen) = (watch.clone(), watch.clone());
+    let incoming = incoming
+        .filter_map(move |message| {
+            let gate = gate.clone();
+            async move { gate.allowed(message).await }
+        })
+        .filter_map(move |message| futures::future::ready(screen.screen(message)));
     let session = Arc::new(Mutex::new(Session::default()));
     let (init_state, init_session, admit) = (state.clone(), session.clone(), watch.clone());
     let outgoing = Box::pin(

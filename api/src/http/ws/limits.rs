@@ -9,6 +9,7 @@
 //! keeps the panels it has.
 
 use crate::graphql::context::Caller;
+use crate::graphql::error::UNAVAILABLE;
 use crate::http::AppState;
 use async_graphql::http::{WebSocketProtocols, WsMessage};
 use async_graphql::{Data, Error};
@@ -87,6 +88,22 @@ struct Envelope {
     id: Option<String>,
 }
 
+/// A message that starts an operation, read for its document.
+#[derive(Deserialize)]
+struct Operation {
+    #[serde(rename = "type")]
+    kind: String,
+    id: Option<String>,
+    #[serde(default)]
+    payload: Payload,
+}
+
+#[derive(Default, Deserialize)]
+struct Payload {
+    #[serde(default)]
+    query: String,
+}
+
 impl Watch {
     /// The watch of a new connection, with the receiver of its control messages.
     pub fn new(state: &AppState, protocol: WebSocketProtocols) -> (Arc<Self>, mpsc::UnboundedReceiver<WsMessage>) {
@@ -128,7 +145,12 @@ impl Watch {
 
     fn refuse_subscription(&self, id: &str, max: usize) {
         let message = format!("this connection runs {max} subscriptions already, the limit: complete one first");
-        let errors = json!({ "errors": [{ "message": message, "extensions": { "code": "TOO_MANY_SUBSCRIPTIONS" } }] });
+        self.refuse(id, "TOO_MANY_SUBSCRIPTIONS", &message);
+    }
+
+    /// Ends operation `id` with an error, as the protocol ends any operation that fails.
+    fn refuse(&self, id: &str, code: &str, message: &str) {
+        let errors = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
         let next = match self.protocol {
             WebSocketProtocols::GraphQLWS => "next",
             WebSocketProtocols::SubscriptionsTransportWS => "data",
@@ -136,6 +158,32 @@ impl Watch {
         let _sent =
             self.control.send(WsMessage::Text(json!({ "id": id, "type": next, "payload": errors }).to_string()));
         let _sent = self.control.send(WsMessage::Text(json!({ "id": id, "type": "complete" }).to_string()));
+    }
+
+    /// In allow-list mode (`--persisted-queries-only`), passes on only the operations
+    /// whose document an operator registered; the others end with
+    /// PERSISTED_QUERY_NOT_ALLOWED before they reach the protocol.
+    pub async fn allowed(&self, message: Vec<u8>) -> Option<Vec<u8>> {
+        if !self.state.limits.persisted_queries_only {
+            return Some(message);
+        }
+        let Ok(Operation { kind, id: Some(id), payload }) = serde_json::from_slice::<Operation>(&message) else {
+            return Some(message);
+        };
+        if !matches!(kind.as_str(), "subscribe" | "start") {
+            return Some(message);
+        }
+        let hash = service::persisted_queries::hash(&payload.query);
+        let found = self.state.persisted.find(&hash, self.state.clock.now()).await;
+        if found.as_ref().is_ok_and(|document| document.as_ref().is_some_and(|d| d.allowed)) {
+            return Some(message);
+        }
+        let (code, text) = match found {
+            Err(error) if error.code() == UNAVAILABLE => (UNAVAILABLE, "the database is unreachable: retry shortly"),
+            _ => (crate::http::persisted::NOT_ALLOWED, crate::http::persisted::NOT_ALLOWED_MESSAGE),
+        };
+        self.refuse(&id, code, text);
+        None
     }
 
     /// Wraps the connection's `connection_init`: once it has identified the caller, takes
