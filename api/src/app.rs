@@ -3,7 +3,7 @@
 
 use crate::auth::Verifier;
 use crate::config::{AuthSettings, Limits};
-use crate::graphql::build_schema;
+use crate::graphql::Schemas;
 use crate::graphql::context::AppData;
 use crate::http::rate::RateLimits;
 use crate::http::shutdown::{Released, Shutdown};
@@ -29,6 +29,8 @@ pub struct ServerSettings {
     pub limits: Limits,
     /// How long a stop waits for requests and subscriptions to finish.
     pub shutdown_grace: Duration,
+    /// How the database is opened (SQLite durability, patience at start).
+    pub opening: service::db::Opening,
 }
 
 /// A bound, migrated, ready-to-serve Trellis.
@@ -45,7 +47,7 @@ impl Application {
         crate::http::browser::check_origins(&settings.limits.cors_origins)?;
         let verifier = Verifier::from_settings(&settings.auth).await?;
         crate::metrics::spawn_upkeep();
-        let mut db = service::db::connect_and_migrate(&settings.database_url).await?;
+        let mut db = service::db::connect_and_migrate_with(&settings.database_url, settings.opening).await?;
         let statements = service::db::count_statements(&mut db);
         if settings.demo && seed::demo::load(&db, clock.now()).await.context("loading the demo organization")? {
             tracing::info!(organization.slug = seed::demo::SLUG, "demo organization loaded");
@@ -61,7 +63,7 @@ impl Application {
         let (shutdown, released) = Shutdown::new();
         let availability = service::db::availability::Availability::watch(&db, &settings.database_url);
         let schema =
-            build_schema(&settings.limits, Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone() }));
+            Schemas::build(&settings.limits, Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone() }));
         let persisted = Arc::new(PersistedQueries::new(db.clone(), settings.limits.persisted_query_limit));
         let state = AppState {
             schema,

@@ -107,6 +107,14 @@ pub struct ServeArgs {
     /// Load the demo organization "Company X" when it is not there yet.
     #[arg(long)]
     pub demo: bool,
+    /// What an acknowledged SQLite write survives: `full` (the default) a power loss or an
+    /// operating-system crash; `normal` only a crash of the process, for faster commits.
+    #[arg(long, env = "TRELLIS_SQLITE_DURABILITY", value_enum, default_value_t = SqliteDurability::Full)]
+    pub sqlite_durability: SqliteDurability,
+    /// Seconds to keep trying a PostgreSQL that does not answer at start (with backoff,
+    /// logged), so that a server started with its database waits for it; 0 fails at once.
+    #[arg(long, env = "TRELLIS_DATABASE_START_TIMEOUT_SECS", default_value_t = 30)]
+    pub database_start_timeout_secs: u64,
     /// Seconds a stop (SIGTERM, Ctrl-C) waits for requests in flight and for subscriptions
     /// to close before it cuts them.
     #[arg(long, env = "TRELLIS_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
@@ -117,6 +125,26 @@ pub struct ServeArgs {
     pub limits: Limits,
     #[command(flatten)]
     pub telemetry: TelemetrySettings,
+}
+
+/// SQLite's `synchronous` setting (see [`service::db::Durability`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SqliteDurability {
+    Full,
+    Normal,
+}
+
+impl ServeArgs {
+    /// How the server opens its database.
+    pub fn opening(&self) -> service::db::Opening {
+        service::db::Opening {
+            sqlite_durability: match self.sqlite_durability {
+                SqliteDurability::Full => service::db::Durability::Full,
+                SqliteDurability::Normal => service::db::Durability::Normal,
+            },
+            start_timeout: Duration::from_secs(self.database_start_timeout_secs),
+        }
+    }
 }
 
 /// Logs and traces.
@@ -257,6 +285,10 @@ pub struct Limits {
     /// Longest a request may run, in seconds.
     #[arg(long, env = "TRELLIS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Most GraphQL requests served at once; one more is refused at once with 503
+    /// `OVERLOADED` and `Retry-After` instead of queueing (0 means no limit).
+    #[arg(long, env = "TRELLIS_MAX_CONCURRENT_REQUESTS", default_value_t = 64)]
+    pub max_concurrent_requests: usize,
     /// Answer introspection (`__schema`, `__type`); `false` in production hides the schema.
     #[arg(long, env = "TRELLIS_INTROSPECTION", default_value_t = true, action = ArgAction::Set)]
     pub introspection: bool,
@@ -314,6 +346,7 @@ impl Default for Limits {
             max_aliases: 30,
             max_root_fields: 30,
             request_timeout_secs: 30,
+            max_concurrent_requests: 64,
             introspection: true,
             suggestions: true,
             rate_per_subject: 50,

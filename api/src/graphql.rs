@@ -25,4 +25,4 @@ pub mod subscription;
 pub mod team;
 pub mod tree;
 
-pub use schema::{AppSchema, build_schema, sdl};
+pub use schema::{AppSchema, Schemas, sdl};

@@ -5,6 +5,7 @@ pub mod browser;
 pub mod documents;
 pub mod graphql;
 pub mod health;
+pub mod overload;
 pub mod persisted;
 pub mod rate;
 pub mod reply;
@@ -16,7 +17,6 @@ pub mod ws;
 
 use crate::auth::Verifier;
 use crate::config::Limits;
-use crate::graphql::AppSchema;
 use axum::Router;
 use axum::http::HeaderName;
 use axum::routing::get;
@@ -30,7 +30,7 @@ use tower_http::trace::TraceLayer;
 /// Everything the handlers share, built once at start.
 #[derive(Clone)]
 pub struct AppState {
-    pub schema: AppSchema,
+    pub schema: crate::graphql::Schemas,
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub verifier: Arc<Verifier>,
@@ -50,15 +50,17 @@ pub struct AppState {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The router with its middleware: a request id on every request and response, a
-/// tracing span per request, a panic answered as a coded 500 instead of a dropped
+/// tracing span per request, the concurrency limit with load shedding, a panic answered as a coded 500 instead of a dropped
 /// connection, the per-address rate limit on everything but the probes (a load balancer
 /// probes from one address), CORS and the security headers.
 pub fn router(state: AppState) -> Router {
     let limits = state.limits.clone();
-    let served = Router::new()
-        .route("/graphql", get(graphql::get).post(graphql::post))
+    // WebSocket upgrades are not limited: the socket's work starts after the upgrade,
+    // within its own limits, and a wall of displays reconnects all at once.
+    let limited =
+        Router::new().route("/graphql", get(graphql::get).post(graphql::post)).route("/wall", get(wall::page));
+    let served = overload::limit(limited, limits.max_concurrent_requests)
         .route("/graphql/ws", get(ws::upgrade))
-        .route("/wall", get(wall::page))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), rate::per_address));
     let router = served
         .route("/healthz", get(health::live))

@@ -163,6 +163,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         auth.jwt_secret = Some(Secret::new(Alphanumeric.sample_string(&mut rand::rng(), 48)));
     }
     let secret = auth.jwt_secret.clone();
+    let opening = args.opening();
     let settings = ServerSettings {
         database_url: args.database.database_url.clone(),
         listen: args.listen,
@@ -170,6 +171,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo: args.demo,
         limits: args.limits,
         shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
+        opening,
     };
     let app = Application::build(&settings, Arc::new(SystemClock)).await?;
     let addr = app.local_addr().context("reading the bound address")?;

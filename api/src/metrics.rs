@@ -96,6 +96,11 @@ pub fn operation(kind: &'static str, name: String, outcome: String, elapsed: Dur
     metrics::counter!("trellis_graphql_requests_total", &[operation, kind, ("outcome", outcome)]).increment(1);
 }
 
+/// Counts a request refused by the concurrency limit.
+pub fn shed() {
+    metrics::counter!("trellis_requests_shed_total").increment(1);
+}
+
 /// Counts an open subscription stream while it lives.
 #[derive(Debug)]
 pub struct OpenSubscription(&'static str);

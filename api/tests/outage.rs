@@ -1,7 +1,8 @@
 //! The database going away and coming back: a TCP proxy in front of PostgreSQL that the
 //! test cuts (closing every connection and refusing new ones) and restores. While it is
 //! cut, `/readyz` answers 503 within a second and GraphQL fails fast with
-//! SERVICE_UNAVAILABLE; both recover by themselves.
+//! SERVICE_UNAVAILABLE; both recover by themselves. A server started before its database
+//! waits for it, within `--database-start-timeout-secs`.
 #![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
 
 mod support;
@@ -136,4 +137,41 @@ async fn an_unreachable_database_fails_fast_and_recovers_by_itself() {
     until_ready_is(&server.1, 200, 5).await;
     let (status, body, _) = organization(&server.1, &token).await;
     assert_eq!((status, &body["data"]["organization"]["name"]), (200, &json!("Company X")), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(trellis_postgres), ignore = "a TCP proxy in front of PostgreSQL: set TRELLIS_TEST_DATABASE_URL")]
+async fn a_server_started_before_its_database_waits_for_it_and_says_so() {
+    let database = testdb::TestDatabase::create().await.unwrap();
+    let (_, upstream) = through(&database.url, "127.0.0.1:1".parse().unwrap());
+    let mut proxy = Proxy::start(&upstream).await;
+    proxy.cut();
+    let (url, _) = through(&database.url, proxy.addr);
+    let starting = tokio::task::spawn_blocking(move || {
+        support::serve_logged(&url, &["--demo", "--database-start-timeout-secs", "20"], &[("RUST_LOG", "warn")])
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.restore().await;
+    let (server, log) = tokio::time::timeout(Duration::from_secs(15), starting).await.unwrap().unwrap();
+    assert_eq!(ready(&server.1).await.0, 200);
+    let log = log.lock().unwrap().clone();
+    assert!(log.contains("the database does not answer yet; retrying"), "{log}");
+}
+
+#[test]
+fn a_database_that_stays_away_ends_the_start_after_the_timeout_with_one_line() {
+    let started = Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_trellis"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", "postgres://postgres@127.0.0.1:1/x"])
+        .args(["--database-start-timeout-secs", "2"])
+        .env("TRELLIS_JWT_SECRET", support::SECRET)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("cannot open database"), "{stderr}");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(6), "gave up after {took:?}");
 }

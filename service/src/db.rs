@@ -31,15 +31,46 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a writer waits for SQLite's write lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Opens a pool on `url` (`sqlite://…` or `postgres://…`). SQLite files are created when
-/// missing and run in WAL mode with foreign keys on.
+/// How a process opens its database, beyond the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opening {
+    /// What an acknowledged SQLite write survives.
+    pub sqlite_durability: Durability,
+    /// How long to keep trying a PostgreSQL that does not answer yet (0: fail at once).
+    pub start_timeout: Duration,
+}
+
+impl Default for Opening {
+    fn default() -> Self {
+        Opening { sqlite_durability: Durability::Full, start_timeout: Duration::ZERO }
+    }
+}
+
+/// SQLite's `synchronous` setting in WAL mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// Every commit is on disk before it is acknowledged: it survives a power loss or an
+    /// operating-system crash (`synchronous=FULL`).
+    Full,
+    /// Faster commits that survive a crash of the process but may lose the last ones on a
+    /// power loss or an operating-system crash (`synchronous=NORMAL`).
+    Normal,
+}
+
+/// Opens a pool on `url` (`sqlite://…` or `postgres://…`) with the default [`Opening`].
 pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
+    connect_with(url, Opening::default()).await
+}
+
+/// Opens a pool on `url`. SQLite files are created when missing and run in WAL mode with
+/// foreign keys on.
+pub async fn connect_with(url: &str, opening: Opening) -> Result<DatabaseConnection, ConnectError> {
     let is_sqlite = url.starts_with("sqlite:");
     if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
         return Err(ConnectError::UnsupportedUrl(redact(url)));
     }
     if !is_sqlite {
-        probe_postgres(url).await?;
+        probe_postgres_until(url, opening.start_timeout).await?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -51,10 +82,14 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
         .max_connections(if is_sqlite { 8 } else { 32 })
         .min_connections(1);
     if is_sqlite {
-        options.map_sqlx_sqlite_opts(|o| {
+        let synchronous = match opening.sqlite_durability {
+            Durability::Full => SqliteSynchronous::Full,
+            Durability::Normal => SqliteSynchronous::Normal,
+        };
+        options.map_sqlx_sqlite_opts(move |o| {
             o.create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(synchronous)
                 .foreign_keys(true)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
         });
@@ -65,6 +100,28 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     // A pool connects lazily on some drivers: prove the database answers now.
     db.ping().await.map_err(|e| ConnectError::Unreachable { url: redact(url), reason: one_line(&e) })?;
     Ok(db)
+}
+
+/// Probes PostgreSQL until it answers or `patience` is over, waiting longer each time
+/// (250 ms doubling to 5 s) and saying so in the log: a server started with its database
+/// (or while it restarts) comes up when the database does.
+async fn probe_postgres_until(url: &str, patience: Duration) -> Result<(), ConnectError> {
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut wait = Duration::from_millis(250);
+    loop {
+        let failed = match probe_postgres(url).await {
+            Ok(()) => return Ok(()),
+            Err(failed) => failed,
+        };
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            return Err(failed);
+        }
+        let wait_now = wait.min(left);
+        tracing::warn!(error = %failed, retry_in_ms = wait_now.as_millis() as u64, "the database does not answer yet; retrying");
+        tokio::time::sleep(wait_now).await;
+        wait = (wait * 2).min(Duration::from_secs(5));
+    }
 }
 
 /// Opens one connection first: a pool retries a refused connection until its acquire
@@ -80,9 +137,14 @@ async fn probe_postgres(url: &str) -> Result<(), ConnectError> {
     Ok(())
 }
 
-/// Connects and applies every pending migration.
+/// Connects with the default [`Opening`] and applies every pending migration.
 pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, ConnectError> {
-    let db = connect(url).await?;
+    connect_and_migrate_with(url, Opening::default()).await
+}
+
+/// Connects and applies every pending migration.
+pub async fn connect_and_migrate_with(url: &str, opening: Opening) -> Result<DatabaseConnection, ConnectError> {
+    let db = connect_with(url, opening).await?;
     Migrator::up(&db, None).await.map_err(|e| ConnectError::Migration { url: redact(url), reason: one_line(&e) })?;
     Ok(db)
 }
@@ -206,7 +268,28 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{Durability, Opening, connect_with, redact};
+    use sea_orm::{ConnectionTrait, Statement};
+
+    async fn synchronous_of(durability: Durability) -> i64 {
+        let path = std::env::temp_dir().join(format!("trellis-durability-{}.db", uuid::Uuid::now_v7()));
+        let opening = Opening { sqlite_durability: durability, ..Opening::default() };
+        let db = connect_with(&format!("sqlite://{}", path.display()), opening).await.unwrap();
+        let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), "PRAGMA synchronous")).await;
+        let value = row.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap();
+        db.close().await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        value
+    }
+
+    #[tokio::test]
+    async fn sqlite_commits_are_durable_unless_asked_otherwise() {
+        // SQLite's codes: 1 NORMAL, 2 FULL.
+        assert_eq!(synchronous_of(Opening::default().sqlite_durability).await, 2);
+        assert_eq!(synchronous_of(Durability::Normal).await, 1);
+    }
 
     #[test]
     fn redact_hides_the_password_only() {

@@ -76,6 +76,7 @@ impl TestApp {
             demo: options.demo,
             limits: options.limits.unwrap_or_else(unthrottled),
             shutdown_grace: Duration::from_secs(5),
+            opening: service::db::Opening::default(),
         };
         let app = Application::build(&settings, clock).await.expect("start the server");
         let addr = app.local_addr().expect("bound address");

@@ -82,6 +82,9 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Body)
     }
 }
 
+/// The code of a document the guard's rules refuse.
+const GUARD_REFUSAL: &str = "GRAPHQL_VALIDATION_FAILED";
+
 #[derive(PartialEq)]
 enum Method {
     Get,
@@ -209,9 +212,18 @@ async fn run(
     let operation = spans::Operation::of(&mut request);
     let span = spans::operation(&operation, &request.query);
     let started = std::time::Instant::now();
+    let schema = match request.parsed_query().map(|document| state.schema.check(document)) {
+        Ok(Ok(schema)) => schema,
+        Ok(Err(refused)) | Err(refused) => {
+            spans::record_outcome(&span, GUARD_REFUSAL);
+            let name = crate::metrics::operation_label(operation.name.as_deref());
+            crate::metrics::operation(operation.kind, name, GUARD_REFUSAL.into(), started.elapsed());
+            return reply::error(media.request_error_status(), media, GUARD_REFUSAL, &refused.message);
+        }
+    };
     let loaders = Loaders::new(&state.db, &actor);
     let request = request.data(RequestData { actor, loaders });
-    let running = state.schema.execute(request).instrument(span.clone());
+    let running = schema.execute(request).instrument(span.clone());
     let response = match tokio::time::timeout(state.limits.request_timeout(), running).await {
         Ok(response) => {
             let outcome = spans::outcome(&response);

@@ -37,7 +37,7 @@ pub async fn stream(state: &AppState, headers: &HeaderMap, request: async_graphq
     let loaders = Loaders::new(&state.db, &actor);
     let request = request.data(RequestData { actor, loaders });
     let held = (crate::metrics::OpenSubscription::opened("sse"), state.shutdown.hold());
-    let results = state.schema.execute_stream(request).map(move |mut response| {
+    let results = state.schema.guarded.execute_stream(request).map(move |mut response| {
         let _counted_and_held = &held;
         crate::http::graphql::code_input_errors(&mut response);
         let data =

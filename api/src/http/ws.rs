@@ -89,7 +89,7 @@ async fn serve(state: AppState, socket: Socket, protocol: WebSocketProtocols) {
     let session = Arc::new(Mutex::new(Session::default()));
     let (init_state, init_session, admit) = (state.clone(), session.clone(), watch.clone());
     let outgoing = Box::pin(
-        WebSocket::new(state.schema.clone(), incoming, protocol)
+        WebSocket::new(state.schema.guarded.clone(), incoming, protocol)
             .on_connection_init(move |payload| admit.admit(connection_init(init_state, init_session, payload))),
     );
     let mut outgoing = watch.guard(outgoing, control);
