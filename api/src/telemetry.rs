@@ -13,6 +13,8 @@ use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::io::IsTerminal;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::Filter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
@@ -38,7 +40,7 @@ impl Telemetry {
 /// Installs the global subscriber once; later calls only log (tests start many apps).
 /// Must run inside the tokio runtime (the gRPC exporter needs it).
 pub fn init(settings: &TelemetrySettings) -> anyhow::Result<Telemetry> {
-    let filter = EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = level_filter(&settings.log);
     // Colours only on a terminal: a log collected from a pipe or a file stays plain text.
     let colours = std::io::stderr().is_terminal();
     let text =
@@ -52,12 +54,37 @@ pub fn init(settings: &TelemetrySettings) -> anyhow::Result<Telemetry> {
     let traces = provider.as_ref().map(|provider| {
         opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
         let tracer = provider.tracer("trellis");
-        tracing_opentelemetry::layer().with_tracer(tracer).with_filter(EnvFilter::new(TRACE_FILTER))
+        // A request's spans are entered on every poll of its futures: neither busy/idle
+        // timing nor activating the OpenTelemetry context on each entry (which only other
+        // OpenTelemetry instrumentation would read; parents come from the span tree) is
+        // worth that. Thread and source-location attributes tell an operator nothing the
+        // span's name does not.
+        tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_context_activation(false)
+            .with_tracked_inactivity(false)
+            .with_threads(false)
+            .with_location(false)
+            .with_filter(level_filter(TRACE_FILTER))
     });
     if tracing_subscriber::registry().with(logs).with(traces).try_init().is_err() {
         tracing::debug!("telemetry was set up already");
     }
     Ok(Telemetry { provider })
+}
+
+/// A filter by target and level (`info,sea_orm=warn`) when `spec` needs no more, else an
+/// `EnvFilter`. An `EnvFilter` takes a lock on every enter and exit of every span, to
+/// follow span-scoped directives, and a request's spans are entered on every poll of its
+/// futures: that was most of what tracing cost a tree request (`bench/telemetry`).
+fn level_filter<S>(spec: &str) -> Box<dyn Filter<S> + Send + Sync>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    match spec.parse::<Targets>() {
+        Ok(targets) => Box::new(targets),
+        Err(_) => Box::new(EnvFilter::try_new(spec).unwrap_or_else(|_| EnvFilter::new("info"))),
+    }
 }
 
 fn provider(settings: &TelemetrySettings) -> anyhow::Result<SdkTracerProvider> {
