@@ -21,6 +21,12 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// Kills the process with SIGKILL, as a crash or the OOM killer would, and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+
     /// Sends the process SIGTERM, as an orchestrator stopping it does.
     pub fn terminate(&self) {
         let pid = self.0.id().to_string();
