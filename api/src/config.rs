@@ -35,9 +35,22 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Print the effective serve configuration, each setting with its source, secrets masked.
     Config(Box<ServeArgs>),
+    /// Write a consistent copy of the SQLite database to FILE, while trellis serves it.
+    Backup(BackupArgs),
+    /// Replace the SQLite database with the backup FILE and migrate it (stop trellis first).
+    Restore(BackupArgs),
     /// Manage the persisted queries: the allow-list of `--persisted-queries-only`.
     #[command(subcommand)]
     Persisted(PersistedCommand),
+}
+
+/// `trellis backup` and `trellis restore` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The backup file (a SQLite database).
+    pub file: PathBuf,
 }
 
 /// `trellis persisted` subcommands.

@@ -61,6 +61,18 @@ async fn run(loaded: file::Loaded) -> anyhow::Result<()> {
         Some(Command::Token(args)) => token(&args),
         Some(Command::Generate(args)) => generate(&args).await,
         Some(Command::Persisted(command)) => persisted(command).await,
+        Some(Command::Backup(args)) => {
+            anyhow::ensure!(args.database.database_url.starts_with("sqlite:"), service::db::BackupError::NotSqlite);
+            let db = service::db::connect(&args.database.database_url).await?;
+            service::db::backup(&db, &args.file).await?;
+            println!("backed up {} to {}", service::db::redact(&args.database.database_url), args.file.display());
+            Ok(())
+        }
+        Some(Command::Restore(args)) => {
+            service::db::restore(&args.database.database_url, &args.file).await?;
+            println!("restored {} from {}", service::db::redact(&args.database.database_url), args.file.display());
+            Ok(())
+        }
         Some(Command::Config(_)) => {
             print!("{}", file::render(loaded.file.as_deref(), &loaded.settings));
             Ok(())

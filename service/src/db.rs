@@ -261,6 +261,80 @@ pub fn count_statements(db: &mut DatabaseConnection) -> StatementCounter {
     counter
 }
 
+/// Why a backup or a restore failed, phrased for an operator.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    #[error("trellis backs up SQLite only: back up PostgreSQL with pg_dump (see the README's Backups)")]
+    NotSqlite,
+    #[error("{0} exists already: name a new file")]
+    Exists(String),
+    #[error("{0} is not a Trellis backup: {1}")]
+    NotABackup(String, String),
+    #[error("{0}")]
+    Database(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+}
+
+impl From<sea_orm::sqlx::Error> for BackupError {
+    fn from(error: sea_orm::sqlx::Error) -> Self {
+        BackupError::Database(error.to_string())
+    }
+}
+
+/// Writes a consistent copy of the SQLite database to `path`, while it serves: `VACUUM
+/// INTO` copies one read transaction's snapshot (in WAL mode, readers and writers do not
+/// block each other), compacted, as SQLite's backup API would, in one statement.
+pub async fn backup(db: &DatabaseConnection, path: &std::path::Path) -> Result<(), BackupError> {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Err(BackupError::NotSqlite);
+    }
+    if path.exists() {
+        return Err(BackupError::Exists(path.display().to_string()));
+    }
+    let pool = db.get_sqlite_connection_pool();
+    sea_orm::sqlx::query("VACUUM INTO ?").bind(path.to_string_lossy().into_owned()).execute(pool).await?;
+    Ok(())
+}
+
+/// Replaces the SQLite database at `url` with the backup at `path`, then migrates it
+/// forward. The backup is checked first (integrity, a Trellis schema) and copied next to
+/// the database, then renamed over it, so that a failure leaves the database as it was.
+/// Trellis must not be running on the database meanwhile.
+pub async fn restore(url: &str, path: &std::path::Path) -> Result<DatabaseConnection, BackupError> {
+    use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
+    use sea_orm::sqlx::{Connection, Row};
+    let target = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or(BackupError::NotSqlite)?;
+    let target = std::path::PathBuf::from(target.split('?').next().unwrap_or(target));
+    let name = path.display().to_string();
+    if !path.is_file() {
+        return Err(BackupError::NotABackup(name, "no such file".into()));
+    }
+    let not_a_backup = |error: sea_orm::sqlx::Error| BackupError::NotABackup(name.clone(), error.to_string());
+    let options = SqliteConnectOptions::new().filename(path).read_only(true);
+    let mut source = SqliteConnection::connect_with(&options).await.map_err(not_a_backup)?;
+    let checked = sea_orm::sqlx::query("PRAGMA integrity_check").fetch_one(&mut source).await.map_err(not_a_backup)?;
+    let integrity: String = checked.try_get(0)?;
+    if integrity != "ok" {
+        return Err(BackupError::NotABackup(name, format!("integrity check: {integrity}")));
+    }
+    let migrations = sea_orm::sqlx::query("SELECT count(*) FROM seaql_migrations").fetch_one(&mut source).await;
+    if migrations.is_err() {
+        return Err(BackupError::NotABackup(name, "it has no Trellis schema".into()));
+    }
+    let staged = target.with_extension("restoring");
+    let _absent = std::fs::remove_file(&staged);
+    sea_orm::sqlx::query("VACUUM INTO ?").bind(staged.to_string_lossy().into_owned()).execute(&mut source).await?;
+    source.close().await?;
+    for suffix in ["-wal", "-shm"] {
+        let _absent = std::fs::remove_file(format!("{}{suffix}", target.display()));
+    }
+    std::fs::rename(&staged, &target)?;
+    Ok(connect_and_migrate(url).await?)
+}
+
 /// Checks that the database answers; used by the readiness probe.
 pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())

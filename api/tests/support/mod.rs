@@ -86,8 +86,13 @@ fn start(database: &str, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> 
 
 /// A token for `subject` with `role` in the demo organization, from `trellis token`.
 pub fn token(subject: &str, role: &str) -> String {
+    token_in("company-x", subject, role)
+}
+
+/// A token for `subject` with `role` in the organization `org`, from `trellis token`.
+pub fn token_in(org: &str, subject: &str, role: &str) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_trellis"))
-        .args(["token", "--org", "company-x", "--sub", subject, "--role", role])
+        .args(["token", "--org", org, "--sub", subject, "--role", role])
         .env("TRELLIS_JWT_SECRET", SECRET)
         .output()
         .expect("trellis token runs");
