@@ -175,3 +175,143 @@ fn a_database_that_stays_away_ends_the_start_after_the_timeout_with_one_line() {
     let took = started.elapsed();
     assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(6), "gave up after {took:?}");
 }
+
+/// One request made during the outage test: when it started (from the cut), how long it
+/// took, and its status.
+#[derive(Debug, Clone, Copy)]
+struct Made {
+    at: f64,
+    took: Duration,
+    status: u16,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(not(trellis_postgres), ignore = "a TCP proxy in front of PostgreSQL: set TRELLIS_TEST_DATABASE_URL")]
+async fn an_outage_under_load_fails_fast_then_recovers_and_subscribers_resync() {
+    use futures::{SinkExt, StreamExt};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let database = testdb::TestDatabase::create().await.unwrap();
+    let (_, upstream) = through(&database.url, "127.0.0.1:1".parse().unwrap());
+    let mut proxy = Proxy::start(&upstream).await;
+    let (url, _) = through(&database.url, proxy.addr);
+    let env = [("TRELLIS_RATE_PER_SUBJECT", "0"), ("TRELLIS_RATE_PER_ADDRESS", "0")];
+    let server = tokio::task::spawn_blocking(move || support::serve(&url, &["--demo"], &env)).await.unwrap();
+    let base = server.1.clone();
+    let token = support::token("admin", "admin");
+    let found = organization(&base, &token).await;
+    assert_eq!(found.0, 200, "{}", found.1);
+    let krs: Value = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({"query": r#"{ objectives(filter: { search: "sales cycle" }) { edges { node { keyResults { edges { node { id } } } } } } }"#}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kr = krs["data"]["objectives"]["edges"][0]["node"]["keyResults"]["edges"][0]["node"]["id"].clone();
+
+    let mut request = format!("{}/graphql/ws", base.replace("http://", "ws://")).into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let init = json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}});
+    socket.send(Message::Text(init.to_string().into())).await.unwrap();
+    let _ack = socket.next().await;
+    let query = "subscription($k: ID) { checkInRecorded(keyResultId: $k) { resync checkInId } }";
+    let subscribe = json!({"id": "1", "type": "subscribe", "payload": {"query": query, "variables": {"k": kr}}});
+    socket.send(Message::Text(subscribe.to_string().into())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let cut_at = Arc::new(Mutex::new(None::<Instant>));
+    let made = Arc::new(Mutex::new(Vec::<Made>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut load = Vec::new();
+    for worker in 0..8 {
+        let (base, token, made, stop, cut_at, kr) =
+            (base.clone(), token.clone(), made.clone(), stop.clone(), cut_at.clone(), kr.clone());
+        load.push(tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let mut n = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                let body = if worker < 2 {
+                    let input = json!({"keyResultId": kr, "value": 40 + n % 5, "idempotencyKey": format!("o{worker}-{n}")});
+                    json!({"query": "mutation($i: CheckInInput!) { checkIn(input: $i) { checkIn { id } } }", "variables": {"i": input}})
+                } else {
+                    json!({"query": "{ objectives(first: 20) { edges { node { title progress keyResults { edges { node { progress } } } } } } }"})
+                };
+                let started = Instant::now();
+                let sent = http.post(format!("{base}/graphql")).bearer_auth(&token).json(&body).send().await;
+                let status = sent.map_or(0, |r| r.status().as_u16());
+                let at = cut_at.lock().unwrap().map_or(-1.0, |cut| started.saturating_duration_since(cut).as_secs_f64());
+                made.lock().unwrap().push(Made { at, took: started.elapsed(), status });
+                if status != 200 {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                n += 1;
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    *cut_at.lock().unwrap() = Some(Instant::now());
+    let cut = Instant::now();
+    proxy.cut();
+    // The subscriber hears `resync` within a few seconds of the cut.
+    let resynced = loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["payload"]["data"]["checkInRecorded"]["resync"] == true {
+                break cut.elapsed();
+            }
+        }
+    };
+    tokio::time::sleep(Duration::from_secs(3).saturating_sub(cut.elapsed())).await;
+    proxy.restore().await;
+    let restored = cut.elapsed();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    stop.store(true, Ordering::Relaxed);
+    for worker in load {
+        worker.await.unwrap();
+    }
+    let made = made.lock().unwrap().clone();
+    let during: Vec<&Made> = made.iter().filter(|m| m.at >= 0.0 && m.at < restored.as_secs_f64()).collect();
+    let slowest = during.iter().map(|m| m.took).max().unwrap_or_default();
+    assert!(during.iter().all(|m| matches!(m.status, 200 | 503)), "only answers or 503 during the outage");
+    assert!(slowest < Duration::from_secs(7), "no request waited for the request timeout: {slowest:?}");
+    let recovered = made
+        .iter()
+        .filter(|m| m.at > restored.as_secs_f64() && m.status == 200)
+        .map(|m| m.at - restored.as_secs_f64())
+        .fold(f64::INFINITY, f64::min);
+    assert!(recovered < 5.0, "served again {recovered:.1} s after the restore");
+    // And the subscriber hears events again.
+    let kr_value = json!({"keyResultId": kr, "value": 44.5});
+    let http = reqwest::Client::new();
+    http.post(format!("{base}/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({"query": "mutation($i: CheckInInput!) { checkIn(input: $i) { checkIn { id } } }", "variables": {"i": kr_value}}))
+        .send()
+        .await
+        .unwrap();
+    let heard = loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
+        if let Message::Text(text) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["payload"]["data"]["checkInRecorded"]["checkInId"].is_string() {
+                break value;
+            }
+        }
+    };
+    assert!(heard["payload"]["data"]["checkInRecorded"]["resync"] == false);
+    let refused = during.iter().filter(|m| m.status == 503).count();
+    println!(
+        "outage of {restored:?} under load: {} requests during it ({refused} refused 503), slowest {slowest:?}; \
+         resync after {resynced:?}; served again {recovered:.2} s after the restore",
+        during.len()
+    );
+}

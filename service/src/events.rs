@@ -204,23 +204,39 @@ impl Outbox {
     }
 }
 
+/// How long one attempt to (re)connect the listener may take.
+const LISTENER_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Runs this process's one PostgreSQL listener until the process ends: every NOTIFY on
-/// [`CHANNEL`] goes to the local bus. A lost connection reconnects and tells
-/// subscribers to resync, since events may have been missed meanwhile.
+/// [`CHANNEL`] goes to the local bus. A lost connection tells subscribers to resync at
+/// once, reconnects, and tells them again, since events may have been missed meanwhile.
 pub async fn listen(url: String, bus: Bus) {
     use sea_orm::sqlx::postgres::PgListener;
     let mut backoff = std::time::Duration::from_millis(100);
     let mut reconnecting = false;
     loop {
-        let mut listener = match PgListener::connect(&url).await {
-            Ok(listener) => listener,
-            Err(error) => {
+        // sqlx retries a refused connection until its pool's acquire timeout (30 s): bound
+        // each attempt so that the listener is back within a second of the database.
+        let connected = tokio::time::timeout(LISTENER_CONNECT_TIMEOUT, PgListener::connect(&url)).await;
+        let mut listener = match connected {
+            Ok(Ok(listener)) => listener,
+            Ok(Err(error)) => {
                 tracing::warn!(error = %error, "event listener cannot connect; retrying");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(std::time::Duration::from_secs(5));
                 continue;
             }
+            Err(_) => {
+                tracing::warn!("event listener cannot connect in time; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(std::time::Duration::from_secs(5));
+                continue;
+            }
         };
+        // sqlx would reconnect inside `try_recv` before saying the connection dropped,
+        // waiting out its pool's 30 s acquire timeout while the database is away: the
+        // subscribers would hear of the outage that late.
+        listener.eager_reconnect(false);
         if let Err(error) = listener.listen(CHANNEL).await {
             tracing::warn!(error = %error, "LISTEN failed; retrying");
             continue;
@@ -238,14 +254,21 @@ pub async fn listen(url: String, bus: Bus) {
                     Ok(event) => bus.deliver(event),
                     Err(error) => tracing::warn!(error = %error, "an event could not be read"),
                 },
-                // The connection dropped; the next call reconnects. Anything sent in
-                // between is lost, so subscribers must refetch.
+                // The connection dropped. Subscribers refetch now, and once more when the
+                // listener is back (the outer loop), for what was sent in between.
                 Ok(None) => {
+                    tracing::warn!("event listener lost its connection; reconnecting");
                     metrics::counter!("trellis_events_resync_total", "reason" => "listener").increment(1);
                     bus.deliver(Event::Resync { organization_id: None });
+                    break;
                 }
+                // Tell subscribers now, not once the database is back: what other
+                // replicas publish meanwhile is lost to them. They hear it again on
+                // reconnection, for what was missed in between.
                 Err(error) => {
                     tracing::warn!(error = %error, "event listener lost its connection; reconnecting");
+                    metrics::counter!("trellis_events_resync_total", "reason" => "listener").increment(1);
+                    bus.deliver(Event::Resync { organization_id: None });
                     break;
                 }
             }
