@@ -446,8 +446,7 @@ impl std::str::FromStr for Secret {
 
 /// A database URL Trellis can open (checked for its scheme here, for the rest on connecting).
 pub fn parse_database_url(text: &str) -> Result<String, String> {
-    let known = ["sqlite:", "postgres://", "postgresql://"].iter().any(|scheme| text.starts_with(scheme));
-    if known {
+    if service::db::is_supported(text) {
         Ok(text.to_owned())
     } else {
         Err("unsupported database URL: use sqlite://PATH or postgres://USER@HOST/DB".into())

@@ -22,16 +22,7 @@ fn trellis(args: &[&str]) -> Output {
 
 async fn key_results(base: &str, token: &str) -> Vec<String> {
     let query = "{ objectives(first: 20) { edges { node { keyResults { edges { node { id } } } } } } }";
-    let body: Value = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({ "query": query }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, body) = support::graphql(base, token, json!({ "query": query })).await;
     let objectives = body["data"]["objectives"]["edges"].as_array().unwrap().clone();
     let key_results = objectives.iter().flat_map(|o| o["node"]["keyResults"]["edges"].as_array().unwrap().clone());
     key_results.map(|k| k["node"]["id"].as_str().unwrap().to_owned()).collect()

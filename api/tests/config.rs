@@ -127,16 +127,7 @@ async fn the_server_runs_by_the_file() {
     let token = support::token("admin", "admin");
     let deep =
         serde_json::json!({"query": "{ objectives { edges { node { keyResults { edges { node { id } } } } } } }"});
-    let answer: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/graphql", server.1))
-        .bearer_auth(&token)
-        .json(&deep)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, answer) = support::graphql(&server.1, &token, deep).await;
     let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(message.contains("over the limit of 2"), "the file's max-depth applies: {answer}");
 }

@@ -77,15 +77,8 @@ async fn ready(base: &str) -> (u16, Duration) {
 
 async fn organization(base: &str, token: &str) -> (u16, Value, Duration) {
     let started = Instant::now();
-    let response = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({"query": "{ organization { name } }"}))
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap(), started.elapsed())
+    let (status, body) = support::graphql(base, token, json!({"query": "{ organization { name } }"})).await;
+    (status, body, started.elapsed())
 }
 
 /// Polls `/readyz` every 100 ms until it answers `wanted`, for at most `seconds`.
@@ -204,16 +197,8 @@ async fn an_outage_under_load_fails_fast_then_recovers_and_subscribers_resync() 
     let token = support::token("admin", "admin");
     let found = organization(&base, &token).await;
     assert_eq!(found.0, 200, "{}", found.1);
-    let krs: Value = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({"query": r#"{ objectives(filter: { search: "sales cycle" }) { edges { node { keyResults { edges { node { id } } } } } } }"#}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let search = r#"{ objectives(filter: { search: "sales cycle" }) { edges { node { keyResults { edges { node { id } } } } } } }"#;
+    let (_, krs) = support::graphql(&base, &token, json!({ "query": search })).await;
     let kr = krs["data"]["objectives"]["edges"][0]["node"]["keyResults"]["edges"][0]["node"]["id"].clone();
 
     let mut request = format!("{}/graphql/ws", base.replace("http://", "ws://")).into_client_request().unwrap();
@@ -291,13 +276,8 @@ async fn an_outage_under_load_fails_fast_then_recovers_and_subscribers_resync() 
     assert!(recovered < 5.0, "served again {recovered:.1} s after the restore");
     // And the subscriber hears events again.
     let kr_value = json!({"keyResultId": kr, "value": 44.5});
-    let http = reqwest::Client::new();
-    http.post(format!("{base}/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({"query": "mutation($i: CheckInInput!) { checkIn(input: $i) { checkIn { id } } }", "variables": {"i": kr_value}}))
-        .send()
-        .await
-        .unwrap();
+    let mutation = "mutation($i: CheckInInput!) { checkIn(input: $i) { checkIn { id } } }";
+    support::graphql(&base, &token, json!({"query": mutation, "variables": {"i": kr_value}})).await;
     let heard = loop {
         let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
         if let Message::Text(text) = message {

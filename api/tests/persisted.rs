@@ -24,18 +24,6 @@ fn sha(query: &str) -> String {
     service::persisted_queries::hash(query)
 }
 
-async fn post(base: &str, token: &str, body: Value) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .header("Accept", "application/json")
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
 fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"].as_str().unwrap_or_default()
 }
@@ -67,12 +55,12 @@ async fn documents_added_by_the_operator_are_the_only_ones_a_locked_server_runs(
 
     let locked = support::serve(&database.url, &["--demo", "--persisted-queries-only"], &[]);
     let token = support::token("admin", "admin");
-    let (status, body) = post(&locked.1, &token, json!({ "query": ALLOWED })).await;
+    let (status, body) = support::graphql(&locked.1, &token, json!({ "query": ALLOWED })).await;
     assert_eq!((status, &body["data"]["organization"]["name"]), (200, &json!("Company X")), "{body}");
     let by_hash = json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": sha(ALLOWED) } } });
-    let (_, body) = post(&locked.1, &token, by_hash.clone()).await;
+    let (_, body) = support::graphql(&locked.1, &token, by_hash.clone()).await;
     assert_eq!(body["data"]["organization"]["name"], "Company X", "{body}");
-    let (status, body) = post(&locked.1, &token, json!({ "query": "{ organization { id } }" })).await;
+    let (status, body) = support::graphql(&locked.1, &token, json!({ "query": "{ organization { id } }" })).await;
     assert_eq!((status, code(&body)), (403, "PERSISTED_QUERY_NOT_ALLOWED"), "{body}");
 
     let removed = persisted(&database.url, &["remove", &sha(ALLOWED)]);
@@ -80,7 +68,7 @@ async fn documents_added_by_the_operator_are_the_only_ones_a_locked_server_runs(
     // A fresh process sees the removal at once (a running one within a minute).
     drop(locked);
     let locked = support::serve(&database.url, &["--persisted-queries-only"], &[]);
-    let (status, body) = post(&locked.1, &token, json!({ "query": ALLOWED })).await;
+    let (status, body) = support::graphql(&locked.1, &token, json!({ "query": ALLOWED })).await;
     assert_eq!((status, code(&body)), (403, "PERSISTED_QUERY_NOT_ALLOWED"), "{body}");
 }
 
@@ -92,10 +80,10 @@ async fn a_hash_registered_through_one_process_is_known_to_another() {
     let token = support::token("admin", "admin");
     let query = "query Slug { organization { slug } }";
     let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha(query) } });
-    let (_, body) = post(&second.1, &token, json!({ "extensions": extensions })).await;
+    let (_, body) = support::graphql(&second.1, &token, json!({ "extensions": extensions })).await;
     assert_eq!(code(&body), "PERSISTED_QUERY_NOT_FOUND", "{body}");
-    let (_, body) = post(&first.1, &token, json!({ "query": query, "extensions": extensions })).await;
+    let (_, body) = support::graphql(&first.1, &token, json!({ "query": query, "extensions": extensions })).await;
     assert_eq!(body["data"]["organization"]["slug"], "company-x", "{body}");
-    let (_, body) = post(&second.1, &token, json!({ "extensions": extensions })).await;
+    let (_, body) = support::graphql(&second.1, &token, json!({ "extensions": extensions })).await;
     assert_eq!(body["data"]["organization"]["slug"], "company-x", "{body}");
 }

@@ -3,7 +3,6 @@
 //! second, with the company objective's rolled-up figures. On PostgreSQL (set
 //! `TRELLIS_TEST_DATABASE_URL`) the processes share a fresh database and each runs its own
 //! listener; SQLite serves one process, so there both subscribers use the same process.
-#![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
 
 use futures::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -20,16 +19,7 @@ fn start(url: &str, demo: bool) -> Server {
 }
 
 async fn graphql(base: &str, token: &str, query: &str, variables: Value) -> Value {
-    let body: Value = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, body) = support::graphql(base, token, json!({ "query": query, "variables": variables })).await;
     assert!(body.get("errors").is_none(), "{body}");
     body["data"].clone()
 }

@@ -57,6 +57,12 @@ pub enum Durability {
     Normal,
 }
 
+/// Whether `url` names a database Trellis can open (by its scheme; the rest is checked on
+/// connecting).
+pub fn is_supported(url: &str) -> bool {
+    ["sqlite:", "postgres://", "postgresql://"].iter().any(|scheme| url.starts_with(scheme))
+}
+
 /// Opens a pool on `url` (`sqlite://…` or `postgres://…`) with the default [`Opening`].
 pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
     connect_with(url, Opening::default()).await
@@ -65,10 +71,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, ConnectError> {
 /// Opens a pool on `url`. SQLite files are created when missing and run in WAL mode with
 /// foreign keys on.
 pub async fn connect_with(url: &str, opening: Opening) -> Result<DatabaseConnection, ConnectError> {
-    let is_sqlite = url.starts_with("sqlite:");
-    if !is_sqlite && !url.starts_with("postgres://") && !url.starts_with("postgresql://") {
+    if !is_supported(url) {
         return Err(ConnectError::UnsupportedUrl(redact(url)));
     }
+    let is_sqlite = url.starts_with("sqlite:");
     if !is_sqlite {
         probe_postgres_until(url, opening.start_timeout).await?;
     }

@@ -65,6 +65,11 @@ impl PersistedQueries {
         Ok(Some(document))
     }
 
+    /// Whether the document with `hash` is on the operator's allow-list.
+    pub async fn allows(&self, hash: &str, now: DateTime<Utc>) -> crate::Result<bool> {
+        Ok(self.find(hash, now).await?.is_some_and(|document| document.allowed))
+    }
+
     /// Registers `query` (whose hash the caller has checked) as an automatic entry.
     pub async fn remember(&self, hash: &str, query: &str, now: DateTime<Utc>) -> crate::Result<()> {
         if self.cached(hash).is_some() {

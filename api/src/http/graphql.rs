@@ -212,12 +212,15 @@ async fn run(
     let operation = spans::Operation::of(&mut request);
     let span = spans::operation(&operation, &request.query);
     let started = std::time::Instant::now();
+    let finished = |outcome: String| {
+        spans::record_outcome(&span, &outcome);
+        let name = crate::metrics::operation_label(operation.name.as_deref());
+        crate::metrics::operation(operation.kind, name, outcome, started.elapsed());
+    };
     let schema = match request.parsed_query().map(|document| state.schema.check(document)) {
         Ok(Ok(schema)) => schema,
         Ok(Err(refused)) | Err(refused) => {
-            spans::record_outcome(&span, GUARD_REFUSAL);
-            let name = crate::metrics::operation_label(operation.name.as_deref());
-            crate::metrics::operation(operation.kind, name, GUARD_REFUSAL.into(), started.elapsed());
+            finished(GUARD_REFUSAL.into());
             return reply::error(media.request_error_status(), media, GUARD_REFUSAL, &refused.message);
         }
     };
@@ -230,9 +233,7 @@ async fn run(
             if outcome == UNAVAILABLE {
                 state.availability.suspect();
             }
-            spans::record_outcome(&span, &outcome);
-            let name = crate::metrics::operation_label(operation.name.as_deref());
-            crate::metrics::operation(operation.kind, name, outcome, started.elapsed());
+            finished(outcome);
             response
         }
         Err(_) => {

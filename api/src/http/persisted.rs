@@ -50,23 +50,24 @@ pub async fn resolve(
         (None, _) => hash(&request.query),
     };
     let now = state.clock.now();
-    if has_document && !only {
-        return state.persisted.remember(&wanted, &request.query, now).await.map_err(|e| unreadable(media, &e));
+    let store = &state.persisted;
+    if has_document {
+        if !only {
+            return store.remember(&wanted, &request.query, now).await.map_err(|e| unreadable(media, &e));
+        }
+        let allowed = store.allows(&wanted, now).await.map_err(|e| unreadable(media, &e))?;
+        return if allowed { Ok(()) } else { Err(refuse(StatusCode::FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED_MESSAGE)) };
     }
-    let found = state.persisted.find(&wanted, now).await.map_err(|e| unreadable(media, &e))?;
-    match found {
+    match store.find(&wanted, now).await.map_err(|e| unreadable(media, &e))? {
         Some(document) if only && !document.allowed => {
             Err(refuse(StatusCode::FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED_MESSAGE))
         }
-        None if only && has_document => Err(refuse(StatusCode::FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED_MESSAGE)),
-        // Apollo clients recognise the message as well as the code.
-        None => Err(refuse(media.request_error_status(), "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")),
         Some(document) => {
-            if !has_document {
-                request.query = document.query.to_string();
-            }
+            request.query = document.query.to_string();
             Ok(())
         }
+        // Apollo clients recognise the message as well as the code.
+        None => Err(refuse(media.request_error_status(), "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound")),
     }
 }
 

@@ -98,3 +98,17 @@ pub fn token_in(org: &str, subject: &str, role: &str) -> String {
         .expect("trellis token runs");
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
+
+/// POSTs a GraphQL `body` to the server at `base` as `token`'s caller, accepting
+/// `application/json`; the status and the JSON answer.
+pub async fn graphql(base: &str, token: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token)
+        .header("Accept", "application/json")
+        .json(&body)
+        .send()
+        .await
+        .expect("the request reaches the server");
+    (response.status().as_u16(), response.json().await.expect("a JSON answer"))
+}

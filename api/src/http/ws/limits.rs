@@ -174,11 +174,11 @@ impl Watch {
             return Some(message);
         }
         let hash = service::persisted_queries::hash(&payload.query);
-        let found = self.state.persisted.find(&hash, self.state.clock.now()).await;
-        if found.as_ref().is_ok_and(|document| document.as_ref().is_some_and(|d| d.allowed)) {
+        let allowed = self.state.persisted.allows(&hash, self.state.clock.now()).await;
+        if allowed.as_ref().is_ok_and(|allowed| *allowed) {
             return Some(message);
         }
-        let (code, text) = match found {
+        let (code, text) = match allowed {
             Err(error) if error.code() == UNAVAILABLE => (UNAVAILABLE, "the database is unreachable: retry shortly"),
             _ => (crate::http::persisted::NOT_ALLOWED, crate::http::persisted::NOT_ALLOWED_MESSAGE),
         };
