@@ -17,8 +17,10 @@ use uuid::Uuid;
 
 /// The PostgreSQL channel events travel on.
 pub const CHANNEL: &str = "trellis_events";
-/// Events a slow subscriber may fall behind by before it is told to refetch.
-pub const BUFFER: usize = 4096;
+/// Events a slow subscriber may fall behind by before it is told to refetch. Each topic
+/// somebody listens to has a buffer of its own, allocated whole, so it is kept modest: a
+/// topic carries only the events that concern it.
+pub const BUFFER: usize = 1024;
 
 /// An objective's figures after a change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,6 +86,21 @@ pub enum Event {
     Resync { organization_id: Option<Uuid> },
 }
 
+/// What a subscriber listens to in its organization. An event reaches the subscribers of
+/// each topic it concerns, and nobody else: a thousand displays of other teams cost a
+/// check-in nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// Teams, memberships, cycles, the policy, initiatives and dependencies.
+    Changes,
+    Cycle(Uuid),
+    Team(Uuid),
+    /// Progress changes of any objective in the chain, so the company objective hears
+    /// every team below it.
+    Objective(Uuid),
+    KeyResult(Uuid),
+}
+
 /// What kind of row an [`Event::Changed`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -118,38 +135,114 @@ impl Event {
             Event::Resync { organization_id } => *organization_id,
         }
     }
+
+    /// The topics whose subscribers hear this event (none for a resync, which goes to all).
+    fn topics(&self) -> Vec<Topic> {
+        match self {
+            Event::ProgressChanged { cycle_id, team_id, chain, .. } => [Topic::Cycle(*cycle_id), Topic::Team(*team_id)]
+                .into_iter()
+                .chain(chain.iter().map(|f| Topic::Objective(f.objective_id)))
+                .collect(),
+            Event::CheckInRecorded { team_id, key_result_id, .. } => {
+                vec![Topic::Team(*team_id), Topic::KeyResult(*key_result_id)]
+            }
+            Event::ObjectiveChanged { cycle_id, team_id, .. } => vec![Topic::Cycle(*cycle_id), Topic::Team(*team_id)],
+            Event::Changed { .. } => vec![Topic::Changes],
+            Event::Resync { .. } => Vec::new(),
+        }
+    }
 }
 
-/// Fans events out to this process's subscribers.
+/// One channel per topic somebody listens to.
+#[derive(Debug)]
+struct Topics {
+    capacity: usize,
+    channels: std::collections::HashMap<(Uuid, Topic), broadcast::Sender<Arc<Event>>>,
+    /// Size at which channels nobody listens to any more are dropped.
+    sweep_at: usize,
+}
+
+impl Topics {
+    fn new(capacity: usize) -> std::sync::Mutex<Topics> {
+        std::sync::Mutex::new(Topics { capacity, channels: Default::default(), sweep_at: 64 })
+    }
+
+    fn subscribe(&mut self, organization: Uuid, topic: Topic) -> broadcast::Receiver<Arc<Event>> {
+        if self.channels.len() >= self.sweep_at {
+            self.channels.retain(|_, sender| sender.receiver_count() > 0);
+            self.sweep_at = (self.channels.len() * 2).max(64);
+        }
+        let capacity = self.capacity;
+        self.channels.entry((organization, topic)).or_insert_with(|| broadcast::channel(capacity).0).subscribe()
+    }
+
+    fn deliver(&mut self, event: &Arc<Event>) {
+        let Some(organization) = event.organization_id() else {
+            self.channels.values().for_each(|sender| drop(sender.send(event.clone())));
+            return;
+        };
+        if matches!(**event, Event::Resync { .. }) {
+            self.channels
+                .iter()
+                .filter(|((o, _), _)| *o == organization)
+                .for_each(|(_, sender)| drop(sender.send(event.clone())));
+            return;
+        }
+        for topic in event.topics() {
+            let key = (organization, topic);
+            // A send fails only when nobody listens any more: the channel goes.
+            if let Some(sender) = self.channels.get(&key)
+                && sender.send(event.clone()).is_err()
+            {
+                self.channels.remove(&key);
+            }
+        }
+    }
+}
+
+/// Fans events out to this process's subscribers, by topic.
 #[derive(Debug, Clone)]
 pub struct Bus {
-    sender: broadcast::Sender<Arc<Event>>,
+    /// Every event, for whoever watches them all (tests, audits of the bus itself).
+    all: broadcast::Sender<Arc<Event>>,
+    topics: Arc<std::sync::Mutex<Topics>>,
     postgres: bool,
 }
 
 impl Bus {
     /// A bus for `db`: NOTIFY-based on PostgreSQL, in-process on SQLite.
     pub fn new(db: &DatabaseConnection) -> Self {
-        let (sender, _) = broadcast::channel(BUFFER);
-        Bus { sender, postgres: db.get_database_backend() == DbBackend::Postgres }
+        Bus { postgres: db.get_database_backend() == DbBackend::Postgres, ..Bus::local(BUFFER) }
     }
 
     /// An in-process bus holding at most `capacity` undelivered events per subscriber.
     pub fn local(capacity: usize) -> Self {
-        let (sender, _) = broadcast::channel(capacity);
-        Bus { sender, postgres: false }
+        let (all, _) = broadcast::channel(capacity);
+        Bus { all, topics: Arc::new(Topics::new(capacity)), postgres: false }
     }
 
     /// A receiver of every event from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
-        self.sender.subscribe()
+        self.all.subscribe()
+    }
+
+    /// A receiver of the events of `organization` that concern `topic`, and of its resyncs.
+    pub fn subscribe_to(&self, organization: Uuid, topic: Topic) -> broadcast::Receiver<Arc<Event>> {
+        self.lock().subscribe(organization, topic)
     }
 
     /// Hands an event to local subscribers (the listener, or a SQLite writer).
     pub fn deliver(&self, event: Event) {
         metrics::counter!("trellis_events_received_total").increment(1);
+        let event = Arc::new(event);
         // No subscriber is not an error: nobody is watching.
-        let _nobody = self.sender.send(Arc::new(event));
+        let _nobody = self.all.send(event.clone());
+        self.lock().deliver(&event);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Topics> {
+        // The lock guards a map that no panic can leave half-changed.
+        self.topics.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// An empty outbox for one write.

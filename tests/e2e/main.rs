@@ -27,3 +27,4 @@ mod snapshots;
 mod statements;
 mod teams;
 mod tenancy;
+mod upgrade;

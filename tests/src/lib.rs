@@ -6,6 +6,8 @@
 //! app gets its own throwaway database there. Either way it is a [`testdb::TestDatabase`],
 //! removed when the app is dropped, also when the test fails.
 
+pub mod load;
+
 use api::app::{Application, ServerSettings};
 use api::auth::{TokenRequest, mint};
 use api::config::{AuthSettings, Limits, Secret};
@@ -59,6 +61,11 @@ impl TestApp {
     /// A server with `options` and `clock`; panics when it cannot start, which fails the test.
     pub async fn start(options: Options, clock: Arc<dyn Clock>) -> Self {
         let database = TestDatabase::create().await.expect("create a test database");
+        Self::start_on(database, options, clock).await
+    }
+
+    /// A server on `database`, which it migrates and owns.
+    pub async fn start_on(database: TestDatabase, options: Options, clock: Arc<dyn Clock>) -> Self {
         let url = database.url.clone();
         Self::serve(&url, options, clock, Some(database)).await
     }

@@ -10,7 +10,7 @@ use crate::graphql::ids::{Kind, encode, expect};
 use crate::graphql::scalars::DateTime;
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
 use futures::{Stream, StreamExt};
-use service::events::{Bus, Event, Figures};
+use service::events::{Bus, Event, Figures, Topic};
 use std::sync::Arc;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -120,24 +120,23 @@ fn changed_id(kind: service::events::ChangeKind, id: Uuid) -> ID {
     encode(kind, id)
 }
 
-/// The events of the subscriber's organization, with resyncs for gaps.
-fn feed(ctx: &Context<'_>) -> Result<impl Stream<Item = Arc<Event>> + use<>> {
+/// The events of the subscriber's organization on `topic`, with resyncs for gaps.
+fn feed(ctx: &Context<'_>, topic: Topic) -> Result<impl Stream<Item = Arc<Event>> + use<>> {
     let bus = ctx.data::<crate::graphql::context::AppData>()?.bus.clone();
     let organization = match ctx.data_opt::<Caller>() {
         Some(caller) => caller.0.organization_id(),
         None => ctx.data::<RequestData>()?.actor.organization_id(),
     };
-    Ok(stream(&bus, organization))
+    Ok(stream(&bus, organization, topic))
 }
 
-fn stream(bus: &Bus, organization: Uuid) -> impl Stream<Item = Arc<Event>> + use<> {
-    BroadcastStream::new(bus.subscribe()).filter_map(move |item| async move {
+fn stream(bus: &Bus, organization: Uuid, topic: Topic) -> impl Stream<Item = Arc<Event>> + use<> {
+    BroadcastStream::new(bus.subscribe_to(organization, topic)).filter_map(move |item| async move {
         match item {
-            Ok(event) if event.organization_id().is_none_or(|o| o == organization) => {
+            Ok(event) => {
                 metrics::counter!("trellis_events_fanned_out_total").increment(1);
                 Some(event)
             }
-            Ok(_) => None,
             Err(BroadcastStreamRecvError::Lagged(_)) => {
                 metrics::counter!("trellis_events_resync_total", "reason" => "lagged").increment(1);
                 Some(Arc::new(Event::Resync { organization_id: Some(organization) }))
@@ -163,15 +162,15 @@ impl Subscription {
         team_id: Option<ID>,
         objective_id: Option<ID>,
     ) -> Result<impl Stream<Item = ProgressEvent>> {
-        if cycle_id.is_none() && team_id.is_none() && objective_id.is_none() {
-            return Err(bad_input("give at least one of `cycleId`, `teamId` and `objectiveId`"));
-        }
         let (cycle, team, objective) = (
             optional(Kind::Cycle, &cycle_id)?,
             optional(Kind::Team, &team_id)?,
             optional(Kind::Objective, &objective_id)?,
         );
-        Ok(feed(ctx)?.filter_map(move |event| async move {
+        // The narrowest filter picks the topic; the others are checked on its events.
+        let topic = objective.map(Topic::Objective).or(team.map(Topic::Team)).or(cycle.map(Topic::Cycle));
+        let topic = topic.ok_or_else(|| bad_input("give at least one of `cycleId`, `teamId` and `objectiveId`"))?;
+        Ok(feed(ctx, topic)?.filter_map(move |event| async move {
             match &*event {
                 Event::Resync { .. } => Some(ProgressEvent { resync: true, ..Default::default() }),
                 Event::ProgressChanged {
@@ -210,11 +209,10 @@ impl Subscription {
         team_id: Option<ID>,
         key_result_id: Option<ID>,
     ) -> Result<impl Stream<Item = CheckInEvent>> {
-        if team_id.is_none() && key_result_id.is_none() {
-            return Err(bad_input("give `teamId` or `keyResultId`"));
-        }
         let (team, key_result) = (optional(Kind::Team, &team_id)?, optional(Kind::KeyResult, &key_result_id)?);
-        Ok(feed(ctx)?.filter_map(move |event| async move {
+        let topic = key_result.map(Topic::KeyResult).or(team.map(Topic::Team));
+        let topic = topic.ok_or_else(|| bad_input("give `teamId` or `keyResultId`"))?;
+        Ok(feed(ctx, topic)?.filter_map(move |event| async move {
             match &*event {
                 Event::Resync { .. } => Some(CheckInEvent { resync: true, ..Default::default() }),
                 Event::CheckInRecorded { team_id, key_result_id, check_in_id, value, confidence, at, .. } => {
@@ -246,7 +244,7 @@ impl Subscription {
     ) -> Result<impl Stream<Item = ChangeEvent>> {
         let team = optional(Kind::Team, &team_id)?;
         let kinds: Option<Vec<service::events::ChangeKind>> = kinds.map(|k| k.into_iter().map(Into::into).collect());
-        Ok(feed(ctx)?.filter_map(move |event| {
+        Ok(feed(ctx, Topic::Changes)?.filter_map(move |event| {
             let kinds = kinds.clone();
             async move {
                 match &*event {
@@ -277,7 +275,8 @@ impl Subscription {
         team_id: Option<ID>,
     ) -> Result<impl Stream<Item = ObjectiveEvent>> {
         let (cycle, team) = (expect(Kind::Cycle, &cycle_id)?, optional(Kind::Team, &team_id)?);
-        Ok(feed(ctx)?.filter_map(move |event| async move {
+        let topic = team.map_or(Topic::Cycle(cycle), Topic::Team);
+        Ok(feed(ctx, topic)?.filter_map(move |event| async move {
             match &*event {
                 Event::Resync { .. } => Some(ObjectiveEvent { resync: true, ..Default::default() }),
                 Event::ObjectiveChanged { cycle_id, team_id, objective_id, change, .. } => {
@@ -313,7 +312,7 @@ mod tests {
     async fn a_subscriber_that_falls_behind_is_told_to_resync_and_then_continues() {
         let bus = Bus::local(2);
         let organization = Uuid::now_v7();
-        let mut events = Box::pin(stream(&bus, organization));
+        let mut events = Box::pin(stream(&bus, organization, Topic::Cycle(Uuid::nil())));
         for _ in 0..5 {
             bus.deliver(objective_changed(organization));
         }
@@ -326,10 +325,32 @@ mod tests {
     async fn a_subscriber_never_sees_another_organizations_events() {
         let bus = Bus::local(8);
         let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
-        let mut events = Box::pin(stream(&bus, mine));
+        let mut events = Box::pin(stream(&bus, mine, Topic::Team(Uuid::nil())));
         bus.deliver(objective_changed(theirs));
         bus.deliver(objective_changed(mine));
         let event = events.next().await.unwrap();
         assert_eq!(event.organization_id(), Some(mine));
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_hears_its_topic_and_every_resync_of_its_organization() {
+        let bus = Bus::local(8);
+        let organization = Uuid::now_v7();
+        let (mine, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut events = Box::pin(stream(&bus, organization, Topic::Team(mine)));
+        let mut quiet = bus.subscribe_to(organization, Topic::Team(other));
+        let changed = |team_id| Event::ObjectiveChanged {
+            organization_id: organization,
+            cycle_id: Uuid::nil(),
+            team_id,
+            objective_id: Uuid::nil(),
+            change: "updated".into(),
+        };
+        bus.deliver(changed(mine));
+        assert!(matches!(&*events.next().await.unwrap(), Event::ObjectiveChanged { team_id, .. } if *team_id == mine));
+        assert!(quiet.try_recv().is_err(), "another team's subscriber heard nothing");
+        bus.deliver(Event::Resync { organization_id: Some(organization) });
+        assert!(matches!(*events.next().await.unwrap(), Event::Resync { .. }));
+        assert!(matches!(*quiet.try_recv().unwrap(), Event::Resync { .. }));
     }
 }

@@ -1,0 +1,59 @@
+//! Load tests, in their own binary so that nothing else runs beside them: ten times the
+//! sustainable load with thousands of idle subscribers (bounded form of
+//! `bench/overload`). SQLite by default, PostgreSQL when `TRELLIS_TEST_DATABASE_URL` is set.
+#![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
+
+use seed::generate::{Scale, organization};
+use service::OrgRole;
+use std::time::Duration;
+use trellis_tests::load::{Overload, Target, overload};
+use trellis_tests::{Options, TestApp};
+
+/// A generated organization big enough that the dashboard reads a few objectives and the
+/// check-ins spread over many key results.
+async fn loaded_app() -> (TestApp, Target) {
+    let limits = api::config::Limits { ws_max_connections_per_subject: 0, ..trellis_tests::unthrottled() };
+    let app = TestApp::start(
+        Options { limits: Some(limits), ..Options::default() },
+        std::sync::Arc::new(service::SystemClock),
+    )
+    .await;
+    let scale = Scale { teams: 20, objectives_per_team: 3, key_results_per_objective: 3, check_ins_per_key_result: 4 };
+    organization(&app.db, "load", scale, chrono::Utc::now()).await.unwrap();
+    let token = app.token("load", "admin", OrgRole::Admin);
+    let target = Target::discover(&app.base, &token, 30).await.unwrap();
+    (app, target)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_times_the_sustainable_load_is_shed_and_admitted_requests_keep_their_latency() {
+    let (_app, target) = loaded_app().await;
+    let settings = Overload {
+        phase: Duration::from_secs(4),
+        clients: 16,
+        factor: 10.0,
+        subscribers: std::env::var("SUBS").map(|s| s.parse().unwrap()).unwrap_or(5000),
+        max_in_flight: 4000,
+    };
+    let report = overload(&target, std::process::id(), settings).await.unwrap();
+    println!("{}", report.markdown());
+    let (sustainable, burst, recovery) = (&report.sustainable, &report.burst, &report.recovery);
+    for phase in [sustainable, burst, recovery] {
+        assert_eq!(phase.failed + phase.unsent, 0, "{:?}", phase.failures);
+    }
+    assert!(burst.shed > burst.served.len(), "the burst was not beyond the limit: {}", report.markdown());
+    // Admitted requests wait for the ones running, not in a queue that grows with the
+    // burst: its second half is no slower than its first.
+    let (first, second) = (burst.latency_in_half(false, 0.99), burst.latency_in_half(true, 0.99));
+    assert!(second <= first * 2 + Duration::from_millis(250), "{first:?} then {second:?}: {}", report.markdown());
+    assert!(burst.latency(1.0) < Duration::from_secs(5), "{}", report.markdown());
+    assert!(burst.write_rate() >= sustainable.write_rate() * 0.15, "writes starved: {}", report.markdown());
+    assert!(recovery.rate() >= sustainable.rate() * 0.5, "no recovery: {}", report.markdown());
+    assert_eq!(recovery.shed, 0, "{}", report.markdown());
+    assert_eq!(report.subscribers_open, 5000, "{}", report.markdown());
+    assert_eq!(report.idle_events + report.idle_resyncs, 0, "{}", report.markdown());
+    assert!(report.watched_events > 0, "{}", report.markdown());
+    // The test process holds the server and both ends of every socket; the burst may add
+    // its requests in flight, not a growing queue.
+    assert!(report.rss_burst - report.rss_idle < 256.0, "memory grew: {}", report.markdown());
+}
