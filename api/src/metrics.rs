@@ -49,6 +49,7 @@ fn describe() {
     describe_counter!("trellis_events_published_total", "Change events published by this process's writes.");
     describe_counter!("trellis_events_received_total", "Change events this process's bus handed to its subscribers.");
     describe_counter!("trellis_events_fanned_out_total", "Events delivered to subscribers (one per subscriber).");
+    describe_gauge!("trellis_event_topics", "Event channels, one per topic somebody listens to (or did, until swept).");
     describe_counter!(
         "trellis_events_resync_total",
         "Resync notices sent because events may have been missed, by reason."

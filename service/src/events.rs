@@ -173,7 +173,10 @@ impl Topics {
             self.sweep_at = (self.channels.len() * 2).max(64);
         }
         let capacity = self.capacity;
-        self.channels.entry((organization, topic)).or_insert_with(|| broadcast::channel(capacity).0).subscribe()
+        let receiver =
+            self.channels.entry((organization, topic)).or_insert_with(|| broadcast::channel(capacity).0).subscribe();
+        metrics::gauge!("trellis_event_topics").set(self.channels.len() as f64);
+        receiver
     }
 
     fn deliver(&mut self, event: &Arc<Event>) {
@@ -195,6 +198,7 @@ impl Topics {
                 && sender.send(event.clone()).is_err()
             {
                 self.channels.remove(&key);
+                metrics::gauge!("trellis_event_topics").set(self.channels.len() as f64);
             }
         }
     }

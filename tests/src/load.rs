@@ -31,6 +31,8 @@ pub struct Target {
     pub key_results: Vec<String>,
     /// A team none of those key results belongs to, for subscribers that stay idle.
     pub quiet_team: String,
+    /// Teams of the organization (up to 100), for subscribers that come and go.
+    pub teams: Vec<String>,
     bodies: Arc<std::sync::OnceLock<Vec<[String; 2]>>>,
 }
 
@@ -47,13 +49,17 @@ impl Target {
             data["objectives"]["edges"].as_array().into_iter().flatten().map(|e| &e["node"]).collect();
         let first = nodes.first().ok_or_else(|| anyhow::anyhow!("the organization has no objectives: {body}"))?;
         let used: Vec<&str> = nodes.iter().filter_map(|n| n["team"]["id"].as_str()).collect();
-        let quiet_team = data["teams"]["edges"]
+        let teams: Vec<String> = data["teams"]["edges"]
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|e| e["node"]["id"].as_str())
-            .find(|id| !used.contains(id))
-            .ok_or_else(|| anyhow::anyhow!("every team has a key result under load"))?;
+            .filter_map(|e| e["node"]["id"].as_str().map(str::to_owned))
+            .collect();
+        let quiet_team = teams
+            .iter()
+            .find(|id| !used.contains(&id.as_str()))
+            .ok_or_else(|| anyhow::anyhow!("every team has a key result under load"))?
+            .clone();
         let key_results = nodes
             .iter()
             .flat_map(|n| n["keyResults"]["edges"].as_array().into_iter().flatten())
@@ -66,7 +72,8 @@ impl Target {
             team: id(&first["team"])?,
             cycle: id(&first["cycle"])?,
             key_results,
-            quiet_team: quiet_team.to_owned(),
+            quiet_team,
+            teams,
             bodies: Arc::default(),
         })
     }
@@ -175,6 +182,13 @@ impl Phase {
     pub fn latency_in_half(&self, second: bool, q: f64) -> Duration {
         let middle = self.started + self.elapsed / 2;
         quantile(self.served.iter().filter(|s| (s.sent >= middle) == second).map(|s| s.took), q)
+    }
+
+    /// What went wrong, if anything: counts and the first reasons.
+    pub fn trouble(&self) -> Option<String> {
+        (self.failed + self.unsent > 0).then(|| {
+            format!("{} failed, {} not sent (the client's limit); first: {:?}", self.failed, self.unsent, self.failures)
+        })
     }
 
     /// One Markdown table row: name, offered, served/s, check-ins/s, shed, failed, p50, p99, max.
@@ -402,6 +416,7 @@ pub struct Usage {
     pub rss_kib: u64,
     pub peak_kib: u64,
     pub fds: usize,
+    pub sockets: usize,
 }
 
 impl Usage {
@@ -415,8 +430,13 @@ impl Usage {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0)
         };
-        let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0);
-        Usage { rss_kib: field("VmRSS:"), peak_kib: field("VmHWM:"), fds }
+        let links: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .map(|d| {
+                d.flatten().filter_map(|e| std::fs::read_link(e.path()).ok()).map(|l| l.display().to_string()).collect()
+            })
+            .unwrap_or_default();
+        let sockets = links.iter().filter(|l| l.starts_with("socket:")).count();
+        Usage { rss_kib: field("VmRSS:"), peak_kib: field("VmHWM:"), fds: links.len(), sockets }
     }
 
     pub fn rss_mib(&self) -> f64 {
@@ -551,6 +571,154 @@ impl OverloadReport {
             self.idle_events,
             self.idle_resyncs,
             self.watched_events,
+        ) + &[&self.sustainable, &self.burst, &self.recovery]
+            .iter()
+            .filter_map(|p| p.trouble())
+            .map(|t| format!("\n{t}\n"))
+            .collect::<String>()
+    }
+}
+
+/// How [`soak`] loads the server.
+#[derive(Debug, Clone)]
+pub struct Soak {
+    pub duration: Duration,
+    /// Clients sending the dashboard-and-check-in mix, one request after another.
+    pub clients: usize,
+    /// Subscribers opened each second, each batch on another team, and closed (without a
+    /// goodbye, as a closed laptop does) once `live` newer ones are open.
+    pub churn: usize,
+    pub live: usize,
+    /// How often the server is sampled.
+    pub every: Duration,
+}
+
+/// The server at one moment of a soak.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    pub at: Duration,
+    pub usage: Usage,
+    /// From `/metrics`: pool connections, open subscription streams, event channels.
+    pub pool: f64,
+    pub subscriptions: f64,
+    pub topics: f64,
+}
+
+/// What [`soak`] saw.
+#[derive(Debug)]
+pub struct SoakReport {
+    pub settings: Soak,
+    pub load: Phase,
+    pub samples: Vec<Sample>,
+    /// Once every subscriber is gone and the server has had a moment.
+    pub after: Sample,
+    pub subscribers_opened: usize,
+}
+
+/// A mixed run of `settings.duration`: the dashboard-and-check-in mix, subscribers coming
+/// and going, the server `pid` sampled throughout.
+pub async fn soak(target: &Target, pid: u32, settings: Soak) -> anyhow::Result<SoakReport> {
+    let started = Instant::now();
+    let load = closed_loop(target, settings.clients, settings.duration);
+    let churn = churn(target, &settings);
+    let sampling = async {
+        let mut samples = Vec::new();
+        while started.elapsed() < settings.duration {
+            samples.push(sample(&target.base, pid, started).await);
+            tokio::time::sleep(settings.every).await;
+        }
+        samples
+    };
+    let (load, opened, samples) = tokio::join!(load, churn, sampling);
+    let opened = opened?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = sample(&target.base, pid, started).await;
+    Ok(SoakReport { settings, load, samples, after, subscribers_opened: opened })
+}
+
+async fn churn(target: &Target, settings: &Soak) -> anyhow::Result<usize> {
+    let deadline = Instant::now() + settings.duration;
+    let mut batches = std::collections::VecDeque::new();
+    let mut opened = 0;
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    while Instant::now() < deadline {
+        ticker.tick().await;
+        let team = &target.teams[opened / settings.churn.max(1) % target.teams.len()];
+        batches.push_back(Subscribers::hold(&target.base, &target.token, team, settings.churn).await?);
+        opened += settings.churn;
+        while batches.len() * settings.churn > settings.live {
+            batches.pop_front();
+        }
+    }
+    Ok(opened)
+}
+
+async fn sample(base: &str, pid: u32, started: Instant) -> Sample {
+    let metrics = reqwest::get(format!("{base}/metrics")).await.ok();
+    let text = match metrics {
+        Some(response) => response.text().await.unwrap_or_default(),
+        None => String::new(),
+    };
+    let sum = |name: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.strip_prefix(name).is_some_and(|rest| rest.starts_with([' ', '{'])))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    Sample {
+        at: started.elapsed(),
+        usage: Usage::of(pid),
+        pool: sum("trellis_db_pool_connections"),
+        subscriptions: sum("trellis_subscriptions_open"),
+        topics: sum("trellis_event_topics"),
+    }
+}
+
+impl SoakReport {
+    /// How much `of` grew from the second quarter of the run to the last (the first is
+    /// warm-up): the mean of the last quarter minus that of the second.
+    pub fn growth(&self, of: impl Fn(&Sample) -> f64) -> f64 {
+        let n = self.samples.len();
+        let mean = |part: &[Sample]| part.iter().map(&of).sum::<f64>() / part.len().max(1) as f64;
+        mean(&self.samples[n * 3 / 4..]) - mean(&self.samples[n / 4..n / 2])
+    }
+
+    /// The most `of` reached during the run.
+    pub fn highest(&self, of: impl Fn(&Sample) -> f64) -> f64 {
+        self.samples.iter().map(of).fold(0.0, f64::max)
+    }
+
+    pub fn markdown(&self) -> String {
+        let rss = |s: &Sample| s.usage.rss_mib();
+        let fds = |s: &Sample| s.usage.fds as f64;
+        let sockets = |s: &Sample| s.usage.sockets as f64;
+        let row = |name: &str, of: &dyn Fn(&Sample) -> f64| {
+            let first = self.samples.get(self.samples.len() / 4).map_or(0.0, of);
+            format!(
+                "| {name} | {first:.0} | {:.0} | {:+.1} | {:.0} |",
+                self.highest(of),
+                self.growth(of),
+                of(&self.after)
+            )
+        };
+        format!(
+            "{} requests ({:.0}/s, {} check-ins, {} failed; p50 {:.0} ms, p99 {:.0} ms), {} subscribers opened and \
+             closed, {} samples.\n\n| measure | after warm-up | highest | growth, last quarter vs second | after the run |\n\
+             |---|---|---|---|---|\n{}\n{}\n{}\n{}\n{}\n{}\n",
+            self.load.served.len(),
+            self.load.rate(),
+            self.load.served.iter().filter(|s| s.kind == Kind::Write).count(),
+            self.load.failed,
+            self.load.latency(0.5).as_secs_f64() * 1000.0,
+            self.load.latency(0.99).as_secs_f64() * 1000.0,
+            self.subscribers_opened,
+            self.samples.len(),
+            row("resident memory, MiB", &rss),
+            row("file descriptors", &fds),
+            row("sockets", &sockets),
+            row("database pool connections", &|s| s.pool),
+            row("open subscriptions", &|s| s.subscriptions),
+            row("event channels", &|s| s.topics),
         )
     }
 }

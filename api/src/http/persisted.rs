@@ -53,12 +53,12 @@ pub async fn resolve(
     let store = &state.persisted;
     if has_document {
         if !only {
-            return store.remember(&wanted, &request.query, now).await.map_err(|e| unreadable(media, &e));
+            return store.remember(&wanted, &request.query, now).await.map_err(|e| unreadable(state, media, &e));
         }
-        let allowed = store.allows(&wanted, now).await.map_err(|e| unreadable(media, &e))?;
+        let allowed = store.allows(&wanted, now).await.map_err(|e| unreadable(state, media, &e))?;
         return if allowed { Ok(()) } else { Err(refuse(StatusCode::FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED_MESSAGE)) };
     }
-    match store.find(&wanted, now).await.map_err(|e| unreadable(media, &e))? {
+    match store.find(&wanted, now).await.map_err(|e| unreadable(state, media, &e))? {
         Some(document) if only && !document.allowed => {
             Err(refuse(StatusCode::FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED_MESSAGE))
         }
@@ -71,10 +71,12 @@ pub async fn resolve(
     }
 }
 
-/// The store could not be read: the database's state decides the answer.
-fn unreadable(media: Media, error: &service::Error) -> Box<Response> {
+/// The store could not be read: the database's state decides the answer. An unreachable
+/// database is reported, so that the requests after this one fail at once.
+fn unreadable(state: &AppState, media: Media, error: &service::Error) -> Box<Response> {
     let code = error.code();
     let status = if code == UNAVAILABLE {
+        state.availability.suspect();
         StatusCode::SERVICE_UNAVAILABLE
     } else {
         tracing::error!(error = ?error, "reading persisted queries failed");
