@@ -12,6 +12,7 @@ pub mod cycles;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod insights;
 pub mod key_results;
 pub mod objectives;
 pub mod organizations;
