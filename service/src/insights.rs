@@ -1,6 +1,128 @@
 //! Insights: what is going wrong with a team's OKRs while there is still time to act,
-//! computed from stored figures and the service's clock.
+//! computed from stored figures and the service's clock. [`evaluate`] is a pure function
+//! of a cycle's rows; each kind is a function of its own in `evaluate`.
 
 pub mod activity;
 pub mod confidence;
+pub mod evaluate;
 pub mod forecast;
+pub mod policy;
+
+use chrono::{DateTime, Utc};
+use entity::Confidence;
+pub use evaluate::{Snapshot, evaluate};
+pub use policy::InsightPolicy;
+use uuid::Uuid;
+
+/// What an insight is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum InsightKind {
+    BehindPace,
+    Stale,
+    ConfidenceFalling,
+    OrphanObjective,
+    UncoveredObjective,
+    FocusBreach,
+    ActivityKeyResult,
+    BlockedByDependency,
+    NoKeyResults,
+    UnassignedWork,
+}
+
+/// How urgent an insight is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum Severity {
+    Info,
+    Warning,
+    Critical,
+}
+
+/// The row an insight is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub enum Subject {
+    KeyResult(Uuid),
+    Objective(Uuid),
+    Team(Uuid),
+    Dependency(Uuid),
+}
+
+impl Subject {
+    pub fn id(&self) -> Uuid {
+        match self {
+            Subject::KeyResult(id) | Subject::Objective(id) | Subject::Team(id) | Subject::Dependency(id) => *id,
+        }
+    }
+}
+
+/// The figures behind an insight, by kind.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Figures {
+    BehindPace {
+        projected_score: f64,
+        slope_per_week: f64,
+        check_ins: usize,
+        stretch_target: f64,
+    },
+    Stale {
+        days_without_check_in: i64,
+        rhythm_days: u32,
+        last_check_in_at: Option<DateTime<Utc>>,
+    },
+    ConfidenceFalling {
+        confidences: Vec<Confidence>,
+        lowered: usize,
+        off_track_in_a_row: usize,
+    },
+    OrphanObjective {
+        company_objectives: usize,
+    },
+    UncoveredObjective {
+        supporting: usize,
+    },
+    FocusBreach {
+        limit: i32,
+        count: usize,
+        key_results: bool,
+    },
+    ActivityKeyResult {
+        matched: Vec<String>,
+    },
+    BlockedByDependency {
+        blocker_objective_id: Uuid,
+        blocker_key_result_id: Option<Uuid>,
+        blocker_red: bool,
+        blocker_projected_score: Option<f64>,
+    },
+    NoKeyResults {
+        days_into_cycle: i64,
+    },
+    UnassignedWork {
+        progress: f64,
+        expected_progress: f64,
+        projected_score: Option<f64>,
+    },
+}
+
+/// One finding, with what to do about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insight {
+    pub kind: InsightKind,
+    pub severity: Severity,
+    pub subject: Subject,
+    /// The team it concerns, and its objective and key result where it has them.
+    pub team_id: Uuid,
+    pub objective_id: Option<Uuid>,
+    pub key_result_id: Option<Uuid>,
+    pub message: String,
+    pub suggestion: String,
+    pub figures: Figures,
+    /// Since when it holds.
+    pub since: DateTime<Utc>,
+}
+
+impl Insight {
+    /// The same finding keeps this while it holds: its kind and its subject.
+    pub fn key(&self) -> (InsightKind, Subject) {
+        (self.kind, self.subject)
+    }
+}
