@@ -10,6 +10,7 @@ pub mod error;
 pub mod guard;
 pub mod ids;
 pub mod initiative;
+pub mod insight;
 pub mod key_result;
 pub mod loaders;
 pub mod mutation;

@@ -17,6 +17,8 @@ pub struct Model {
     pub max_objectives_per_team: i32,
     pub max_key_results_per_objective: i32,
     pub focus_policy_mode: FocusPolicyMode,
+    /// The insight thresholds as JSON (`service::insights::InsightPolicy`); null for the defaults.
+    pub insight_policy: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -61,7 +61,7 @@ pub async fn organization(db: &DatabaseConnection, slug: &str, scale: Scale, now
     let policy = organizations::PolicyPatch {
         max_objectives_per_team: limit(scale.objectives_per_team),
         max_key_results_per_objective: limit(scale.key_results_per_objective),
-        mode: None,
+        ..Default::default()
     };
     organizations::update_policy(s, policy).await?;
     let generated = write(s, TokenScope::Admin, |w| Box::pin(fill(w, scale))).await?;

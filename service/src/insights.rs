@@ -6,6 +6,7 @@ pub mod activity;
 pub mod confidence;
 pub mod evaluate;
 pub mod forecast;
+pub mod load;
 pub mod policy;
 
 use chrono::{DateTime, Utc};
@@ -125,4 +126,82 @@ impl Insight {
     pub fn key(&self) -> (InsightKind, Subject) {
         (self.kind, self.subject)
     }
+
+    /// A stable id made of [`Insight::key`].
+    pub fn id(&self) -> Uuid {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(format!("{:?}/{:?}", self.kind, self.subject).as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        uuid::Builder::from_custom_bytes(bytes).into_uuid()
+    }
+}
+
+/// Which insights a caller wants; filters combine.
+#[derive(Debug, Clone, Default)]
+pub struct InsightFilter {
+    /// Only this team's…
+    pub team_id: Option<Uuid>,
+    /// …and, with `subtree`, its descendants'.
+    pub subtree: bool,
+    pub kinds: Option<Vec<InsightKind>>,
+    pub min_severity: Option<Severity>,
+}
+
+impl InsightFilter {
+    fn keeps(&self, insight: &Insight, teams: &std::collections::HashSet<Uuid>) -> bool {
+        self.team_id.is_none_or(|_| teams.contains(&insight.team_id))
+            && self.kinds.as_ref().is_none_or(|k| k.contains(&insight.kind))
+            && self.min_severity.is_none_or(|s| insight.severity >= s)
+    }
+}
+
+/// A cycle's insights at one moment, with its team tree for filtering by subtree.
+#[derive(Debug, Clone, Default)]
+pub struct CycleInsights {
+    pub insights: Vec<std::sync::Arc<Insight>>,
+    parents: std::collections::HashMap<Uuid, Option<Uuid>>,
+}
+
+impl CycleInsights {
+    /// The insights `filter` keeps, most severe first.
+    pub fn matching(&self, filter: &InsightFilter) -> Vec<std::sync::Arc<Insight>> {
+        let teams = match filter.team_id {
+            Some(team) if filter.subtree => self.descendants(team),
+            Some(team) => std::collections::HashSet::from([team]),
+            None => std::collections::HashSet::new(),
+        };
+        self.insights.iter().filter(|i| filter.keeps(i, &teams)).cloned().collect()
+    }
+
+    /// `root` and every team below it.
+    fn descendants(&self, root: Uuid) -> std::collections::HashSet<Uuid> {
+        let mut found = std::collections::HashSet::from([root]);
+        loop {
+            let below: Vec<Uuid> = self
+                .parents
+                .iter()
+                .filter(|(id, parent)| !found.contains(*id) && parent.is_some_and(|p| found.contains(&p)))
+                .map(|(id, _)| *id)
+                .collect();
+            if below.is_empty() {
+                return found;
+            }
+            found.extend(below);
+        }
+    }
+}
+
+/// Every insight of cycle `cycle_id` at `now`, from a fixed number of statements.
+pub async fn of_cycle(
+    db: &impl sea_orm::ConnectionTrait,
+    actor: &crate::Actor,
+    cycle_id: Uuid,
+    now: DateTime<Utc>,
+) -> crate::Result<CycleInsights> {
+    let snapshot = load::snapshot(db, actor, cycle_id, now).await?;
+    Ok(CycleInsights {
+        insights: evaluate(&snapshot).into_iter().map(std::sync::Arc::new).collect(),
+        parents: snapshot.teams.iter().map(|t| (t.id, t.parent_id)).collect(),
+    })
 }

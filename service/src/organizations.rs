@@ -2,6 +2,7 @@
 
 use crate::audit::Target;
 use crate::events::{self, ChangeKind};
+use crate::insights::policy::{InsightPolicy, InsightPolicyPatch};
 use crate::permissions::TokenScope;
 use crate::rules::validate;
 use crate::unit_of_work::{Work, write};
@@ -43,6 +44,7 @@ pub async fn provision(
         max_objectives_per_team: Set(5),
         max_key_results_per_objective: Set(5),
         focus_policy_mode: Set(FocusPolicyMode::Enforce),
+        insight_policy: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
     };
@@ -58,6 +60,7 @@ pub struct PolicyPatch {
     pub max_objectives_per_team: Option<i32>,
     pub max_key_results_per_objective: Option<i32>,
     pub mode: Option<FocusPolicyMode>,
+    pub insights: InsightPolicyPatch,
 }
 
 /// The most a focus limit may be set to; above it, focus is lost.
@@ -90,6 +93,11 @@ async fn store_policy(w: &mut Work<'_>, patch: &PolicyPatch) -> Result<organizat
     }
     if let Some(mode) = patch.mode {
         row.focus_policy_mode = Set(mode);
+    }
+    if !patch.insights.is_empty() {
+        let insights = patch.insights.apply(InsightPolicy::of(&before))?;
+        let json = serde_json::to_string(&insights).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        row.insight_policy = Set(Some(json));
     }
     row.updated_at = Set(w.now());
     let updated = tenant::update_organization(w.db(), w.org(), row).await?;

@@ -13,6 +13,7 @@ mod frozen;
 mod hostile;
 mod http;
 mod identity;
+mod insights;
 mod isolation;
 mod limits;
 mod live;

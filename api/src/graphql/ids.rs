@@ -21,9 +21,10 @@ pub enum Kind {
     Dependency,
     Initiative,
     AuditEvent,
+    Insight,
 }
 
-const KINDS: [Kind; 11] = [
+const KINDS: [Kind; 12] = [
     Kind::Organization,
     Kind::Person,
     Kind::Team,
@@ -35,6 +36,7 @@ const KINDS: [Kind; 11] = [
     Kind::Dependency,
     Kind::Initiative,
     Kind::AuditEvent,
+    Kind::Insight,
 ];
 
 impl Kind {
@@ -52,6 +54,7 @@ impl Kind {
             Kind::Dependency => "Dependency",
             Kind::Initiative => "Initiative",
             Kind::AuditEvent => "AuditEvent",
+            Kind::Insight => "Insight",
         }
     }
 }

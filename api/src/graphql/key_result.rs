@@ -118,6 +118,30 @@ impl KeyResult {
         let rows = scope(ctx)?.loaders.initiatives_of_key_result.load_one(self.0.id).await.gql()?.unwrap_or_default();
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Initiative, |i| i.id, Initiative)
     }
+    /// What is going wrong with it now, most severe first.
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    async fn insights(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::graphql::insight::Insight>> {
+        let objective = scope(ctx)?.loaders.objectives.load_one(self.0.objective_id).await.gql()?;
+        let Some(objective) = objective else {
+            return from_rows(
+                Vec::new(),
+                &PageArgs::default(),
+                Kind::Insight,
+                |i| i.id(),
+                crate::graphql::insight::Insight,
+            );
+        };
+        let id = self.0.id;
+        let args = PageArgs::new(first, after, last, before);
+        crate::graphql::insight::connection(ctx, objective.cycle_id, |i| i.key_result_id == Some(id), &args).await
+    }
     /// When it was archived; archived key results keep their check-ins.
     async fn archived_at(&self) -> Option<DateTime> {
         self.0.archived_at.map(DateTime)

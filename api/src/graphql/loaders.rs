@@ -127,6 +127,32 @@ impl Loader<(Uuid, u64)> for LatestCheckIns {
 
 type Cached<T> = DataLoader<T, HashMapCache>;
 
+/// Loads each cycle's insights once per request, however many objects ask for theirs.
+pub struct InsightsOfCycle {
+    db: DatabaseConnection,
+    actor: Actor,
+    clock: Arc<dyn service::Clock>,
+}
+
+impl Loader<Uuid> for InsightsOfCycle {
+    type Value = Arc<service::insights::CycleInsights>;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let mut found = HashMap::new();
+        for &cycle in keys {
+            let insights = service::insights::of_cycle(&self.db, &self.actor, cycle, self.clock.now()).await;
+            match insights {
+                Ok(insights) => found.insert(cycle, Arc::new(insights)),
+                // Another organization's cycle, or none: no insights, as for any unknown id.
+                Err(service::Error::NotFound { .. }) => continue,
+                Err(e) => return Err(Arc::new(e)),
+            };
+        }
+        Ok(found)
+    }
+}
+
 /// Every loader of one request.
 pub struct Loaders {
     pub people: Cached<ById<person::Entity>>,
@@ -146,12 +172,16 @@ pub struct Loaders {
     pub latest_check_ins: Cached<LatestCheckIns>,
     pub initiatives_of_key_result: Cached<Children<initiative::Entity>>,
     pub initiatives_of_person: Cached<Children<initiative::Entity>>,
+    pub dependencies: Cached<ById<dependency::Entity>>,
+    pub insights_of_cycle: Cached<InsightsOfCycle>,
 }
 
 impl Loaders {
-    /// Fresh loaders for one request by `actor`.
-    pub fn new(db: &DatabaseConnection, actor: &Actor) -> Self {
+    /// Fresh loaders for one request by `actor`, at the times `clock` tells.
+    pub fn new(db: &DatabaseConnection, actor: &Actor, clock: &Arc<dyn service::Clock>) -> Self {
         Loaders {
+            dependencies: cached(ById::new(db, actor)),
+            insights_of_cycle: cached(InsightsOfCycle { db: db.clone(), actor: actor.clone(), clock: clock.clone() }),
             people: cached(ById::new(db, actor)),
             teams: cached(ById::new(db, actor)),
             cycles: cached(ById::new(db, actor)),
@@ -258,6 +288,8 @@ impl Loaders {
         self.dependencies_from.clear::<Uuid>();
         self.dependencies_to.clear::<Uuid>();
         self.latest_check_ins.clear::<(Uuid, u64)>();
+        self.dependencies.clear::<Uuid>();
+        self.insights_of_cycle.clear::<Uuid>();
         self.initiatives_of_key_result.clear::<Uuid>();
         self.initiatives_of_person.clear::<Uuid>();
     }

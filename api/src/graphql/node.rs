@@ -58,6 +58,9 @@ pub async fn resolve(s: &Scope<'_>, id: &ID) -> Result<Option<Node>> {
             .map(|m| Node::Initiative(Initiative(m.into()))),
         Kind::AuditEvent => found(tenant::get::<audit_event::Entity>(s.db, s.actor, uuid).await)?
             .map(|m| Node::AuditEvent(AuditEvent(m.into()))),
+        // Insights are computed for a cycle, not stored: their ids name findings to match
+        // across reads, not rows to fetch.
+        Kind::Insight => None,
     })
 }
 

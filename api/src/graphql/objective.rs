@@ -124,6 +124,20 @@ impl Objective {
         let rows = self.key_result_rows(&scope(ctx)?).await?;
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::KeyResult, |k| k.id, KeyResult)
     }
+    /// What is going wrong with it or its key results now, most severe first.
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    async fn insights(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::graphql::insight::Insight>> {
+        let id = self.0.id;
+        let args = PageArgs::new(first, after, last, before);
+        crate::graphql::insight::connection(ctx, self.0.cycle_id, |i| i.objective_id == Some(id), &args).await
+    }
     /// The objectives aligned to this one (directly or through its key results).
     #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
     async fn aligned_objectives(

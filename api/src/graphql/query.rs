@@ -7,6 +7,7 @@ use crate::graphql::enums::{CycleState, ObjectiveState, OrgRole, Status};
 use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::ids::{Kind, expect};
 use crate::graphql::initiative::AuditEvent;
+use crate::graphql::insight::{Insight, InsightKind, Severity};
 use crate::graphql::key_result::KeyResult;
 use crate::graphql::node::{Node, resolve};
 use crate::graphql::objective::Objective;
@@ -199,6 +200,38 @@ impl Query {
     async fn objective(&self, ctx: &Context<'_>, id: ID) -> Result<Objective> {
         let loaded = scope(ctx)?.loaders.objectives.load_one(expect(Kind::Objective, &id)?).await.gql()?;
         required(loaded.map(Objective), "objective", &id)
+    }
+    /// What is going wrong in a cycle, most severe first: of one team (with `subtree`, of
+    /// it and every team below it) or of the whole organization, of some kinds, from a
+    /// severity up. Computed from stored figures and the clock on each read.
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments, reason = "a field's arguments")]
+    async fn insights(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: ID,
+        team_id: Option<ID>,
+        #[graphql(default = false)] subtree: bool,
+        kinds: Option<Vec<InsightKind>>,
+        min_severity: Option<Severity>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Insight>> {
+        let s = scope(ctx)?;
+        let cycle = expect(Kind::Cycle, &cycle_id)?;
+        let filter = service::insights::InsightFilter {
+            team_id: team_id.as_ref().map(|t| expect(Kind::Team, t)).transpose()?,
+            subtree,
+            kinds: kinds.map(|k| k.into_iter().map(Into::into).collect()),
+            min_severity: min_severity.map(Into::into),
+        };
+        let all = service::insights::of_cycle(s.db, s.actor, cycle, s.clock.now()).await.gql()?;
+        let rows = all.matching(&filter);
+        // Nested insights fields of the same cycle read these instead of computing again.
+        s.loaders.insights_of_cycle.feed_one(cycle, std::sync::Arc::new(all)).await;
+        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Insight, |i| i.id(), Insight)
     }
     /// Objectives, oldest first, filtered.
     #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]

@@ -70,6 +70,32 @@ impl Team {
         rows.retain(|o| cycle.is_none_or(|c| o.cycle_id == c));
         from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Objective, |o| o.id, Objective)
     }
+    /// What is going wrong in the team's OKRs of a cycle (with `subtree`, also in the teams
+    /// below it), most severe first.
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments, reason = "a field's arguments")]
+    async fn insights(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: ID,
+        #[graphql(default = false)] subtree: bool,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<crate::graphql::insight::Insight>> {
+        let cycle = expect(Kind::Cycle, &cycle_id)?;
+        let all = scope(ctx)?.loaders.insights_of_cycle.load_one(cycle).await.gql()?.unwrap_or_default();
+        let filter = service::insights::InsightFilter { team_id: Some(self.0.id), subtree, ..Default::default() };
+        let rows = all.matching(&filter);
+        from_rows(
+            rows,
+            &PageArgs::new(first, after, last, before),
+            Kind::Insight,
+            |i| i.id(),
+            crate::graphql::insight::Insight,
+        )
+    }
     /// When the team was archived; archived teams keep their history.
     async fn archived_at(&self) -> Option<DateTime> {
         self.0.archived_at.map(DateTime)

@@ -564,6 +564,7 @@ mod tests {
                 max_objectives_per_team: 2,
                 max_key_results_per_objective: 3,
                 focus_policy_mode: FocusPolicyMode::Warn,
+                insight_policy: None,
                 created_at: now,
                 updated_at: now,
             };

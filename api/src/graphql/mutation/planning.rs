@@ -3,7 +3,7 @@
 use crate::graphql::context::scope;
 use crate::graphql::dependency::Dependency;
 use crate::graphql::enums::{FocusPolicyMode, InitiativeState};
-use crate::graphql::error::GqlResult;
+use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::ids::{Kind, expect};
 use crate::graphql::initiative::Initiative;
 use crate::graphql::mutation::{clearable, objective_or_key_result, written};
@@ -57,13 +57,44 @@ pub struct ResolveDependencyInput {
     pub id: ID,
 }
 
-/// Changes to the focus policy (admins).
+/// Changes to the policy (admins): the focus limits and the insight thresholds, each
+/// left as it is when not given. The activity word lists replace the organization's own.
 #[derive(InputObject)]
 pub struct UpdatePolicyInput {
     pub client_mutation_id: Option<String>,
     pub max_objectives_per_team: Option<i32>,
     pub max_key_results_per_objective: Option<i32>,
     pub mode: Option<FocusPolicyMode>,
+    pub check_in_rhythm_days: Option<i32>,
+    pub stale_critical_days: Option<i32>,
+    pub forecast_min_check_ins: Option<i32>,
+    pub forecast_critical_below: Option<f64>,
+    pub confidence_drops: Option<i32>,
+    pub off_track_in_a_row: Option<i32>,
+    pub no_key_results_after_days: Option<i32>,
+    pub activity_verbs: Option<Vec<String>>,
+    pub activity_outputs: Option<Vec<String>>,
+}
+
+impl UpdatePolicyInput {
+    fn insights(&self) -> Result<service::insights::policy::InsightPolicyPatch> {
+        let count = |field: &str, value: Option<i32>| -> Result<Option<u32>> {
+            value
+                .map(|v| u32::try_from(v).map_err(|_| bad_input(format!("`{field}` cannot be negative, not {v}"))))
+                .transpose()
+        };
+        Ok(service::insights::policy::InsightPolicyPatch {
+            check_in_rhythm_days: count("checkInRhythmDays", self.check_in_rhythm_days)?,
+            stale_critical_days: count("staleCriticalDays", self.stale_critical_days)?,
+            forecast_min_check_ins: count("forecastMinCheckIns", self.forecast_min_check_ins)?,
+            forecast_critical_below: self.forecast_critical_below,
+            confidence_drops: count("confidenceDrops", self.confidence_drops)?,
+            off_track_in_a_row: count("offTrackInARow", self.off_track_in_a_row)?,
+            no_key_results_after_days: count("noKeyResultsAfterDays", self.no_key_results_after_days)?,
+            activity_verbs: self.activity_verbs.clone(),
+            activity_outputs: self.activity_outputs.clone(),
+        })
+    }
 }
 
 payload!(
@@ -152,6 +183,7 @@ impl PlanningMutation {
             max_objectives_per_team: input.max_objectives_per_team,
             max_key_results_per_objective: input.max_key_results_per_objective,
             mode: input.mode.map(Into::into),
+            insights: input.insights()?,
         };
         let organization = organizations::update_policy(s.service(), patch).await.gql()?;
         Ok(written(
