@@ -152,3 +152,27 @@ async fn prefetched_check_ins_honour_aliases_variables_and_cursors() {
         assert_eq!(rest["node"]["checkIns"]["edges"].as_array().unwrap().len(), 1);
     }
 }
+
+#[tokio::test]
+async fn insights_cost_the_same_statements_for_12_and_1000_objectives_however_many_fields_ask() {
+    let small = Scale { teams: 3, objectives_per_team: 4, key_results_per_objective: 2, check_ins_per_key_result: 4 };
+    let large = Scale { teams: 250, ..small };
+    let query = "query($cycle: ID!) {
+        insights(cycleId: $cycle, first: 100) { totalCount edges { node { kind severity message team { name } } } }
+        objectives(first: 50) { edges { node { insights(first: 5) { totalCount }
+            keyResults { edges { node { insights(first: 5) { totalCount } } } } } } } }";
+    let alone = "query($cycle: ID!) { insights(cycleId: $cycle, first: 100) { edges { node { kind } } } }";
+    let mut counts = Vec::new();
+    for (slug, scale) in [("small", small), ("large", large)] {
+        let (app, generated, admin) = generated(slug, scale).await;
+        let cycle = json!({ "cycle": id("Cycle", generated.cycle_id) });
+        let data = app.data(&admin, query, cycle.clone()).await;
+        assert!(data["insights"]["totalCount"].as_u64().unwrap() > 0, "a generated organization has findings");
+        counts
+            .push((statements(&app, &admin, alone, cycle.clone()).await, statements(&app, &admin, query, cycle).await));
+    }
+    assert_eq!(counts[0], counts[1], "(insights, with nested insights) statements for 12 vs 1000 objectives");
+    // Eight statements compute a cycle's insights; the page of objectives, their key
+    // results and the insights' teams add three, and nested insights none.
+    assert!(counts[1].0 <= 9 && counts[1].1 <= 12, "{counts:?}");
+}

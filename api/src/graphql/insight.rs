@@ -286,7 +286,7 @@ pub async fn connection(
     keep: impl Fn(&insights::Insight) -> bool,
     args: &PageArgs,
 ) -> Result<Conn<Insight>> {
-    let all = scope(ctx)?.loaders.insights_of_cycle.load_one(cycle).await.gql()?.unwrap_or_default();
+    let all = scope(ctx)?.loaders.insights_of_cycle.load(cycle).await.gql()?.unwrap_or_default();
     let rows: Vec<Arc<insights::Insight>> = all.insights.iter().filter(|i| keep(i)).cloned().collect();
     from_rows(rows, args, Kind::Insight, |i| i.id(), Insight)
 }

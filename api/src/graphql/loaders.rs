@@ -127,29 +127,39 @@ impl Loader<(Uuid, u64)> for LatestCheckIns {
 
 type Cached<T> = DataLoader<T, HashMapCache>;
 
-/// Loads each cycle's insights once per request, however many objects ask for theirs.
+/// Each cycle's insights, computed once per request however many fields ask for them,
+/// also when they ask at the same time (a DataLoader would start a second batch for a key
+/// whose first batch is still running).
 pub struct InsightsOfCycle {
     db: DatabaseConnection,
     actor: Actor,
     clock: Arc<dyn service::Clock>,
+    cells: std::sync::Mutex<HashMap<Uuid, Arc<Once>>>,
 }
 
-impl Loader<Uuid> for InsightsOfCycle {
-    type Value = Arc<service::insights::CycleInsights>;
-    type Error = Arc<service::Error>;
+type CycleInsights = service::insights::CycleInsights;
+/// A cycle's insights once computed; none for a cycle the caller cannot see.
+type Once = tokio::sync::OnceCell<Option<Arc<CycleInsights>>>;
 
-    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let mut found = HashMap::new();
-        for &cycle in keys {
-            let insights = service::insights::of_cycle(&self.db, &self.actor, cycle, self.clock.now()).await;
-            match insights {
-                Ok(insights) => found.insert(cycle, Arc::new(insights)),
-                // Another organization's cycle, or none: no insights, as for any unknown id.
-                Err(service::Error::NotFound { .. }) => continue,
-                Err(e) => return Err(Arc::new(e)),
-            };
-        }
-        Ok(found)
+impl InsightsOfCycle {
+    /// The insights of `cycle`; none for another organization's cycle or none at all.
+    pub async fn load(&self, cycle: Uuid) -> Result<Option<Arc<CycleInsights>>, Arc<service::Error>> {
+        let cell =
+            self.cells.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(cycle).or_default().clone();
+        let found = cell
+            .get_or_try_init(|| async {
+                match service::insights::of_cycle(&self.db, &self.actor, cycle, self.clock.now()).await {
+                    Ok(insights) => Ok(Some(Arc::new(insights))),
+                    Err(service::Error::NotFound { .. }) => Ok(None),
+                    Err(e) => Err(Arc::new(e)),
+                }
+            })
+            .await?;
+        Ok(found.clone())
+    }
+
+    fn clear(&self) {
+        self.cells.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
     }
 }
 
@@ -173,7 +183,7 @@ pub struct Loaders {
     pub initiatives_of_key_result: Cached<Children<initiative::Entity>>,
     pub initiatives_of_person: Cached<Children<initiative::Entity>>,
     pub dependencies: Cached<ById<dependency::Entity>>,
-    pub insights_of_cycle: Cached<InsightsOfCycle>,
+    pub insights_of_cycle: InsightsOfCycle,
 }
 
 impl Loaders {
@@ -181,7 +191,12 @@ impl Loaders {
     pub fn new(db: &DatabaseConnection, actor: &Actor, clock: &Arc<dyn service::Clock>) -> Self {
         Loaders {
             dependencies: cached(ById::new(db, actor)),
-            insights_of_cycle: cached(InsightsOfCycle { db: db.clone(), actor: actor.clone(), clock: clock.clone() }),
+            insights_of_cycle: InsightsOfCycle {
+                db: db.clone(),
+                actor: actor.clone(),
+                clock: clock.clone(),
+                cells: Default::default(),
+            },
             people: cached(ById::new(db, actor)),
             teams: cached(ById::new(db, actor)),
             cycles: cached(ById::new(db, actor)),
@@ -289,7 +304,7 @@ impl Loaders {
         self.dependencies_to.clear::<Uuid>();
         self.latest_check_ins.clear::<(Uuid, u64)>();
         self.dependencies.clear::<Uuid>();
-        self.insights_of_cycle.clear::<Uuid>();
+        self.insights_of_cycle.clear();
         self.initiatives_of_key_result.clear::<Uuid>();
         self.initiatives_of_person.clear::<Uuid>();
     }

@@ -227,11 +227,10 @@ impl Query {
             kinds: kinds.map(|k| k.into_iter().map(Into::into).collect()),
             min_severity: min_severity.map(Into::into),
         };
-        let all = service::insights::of_cycle(s.db, s.actor, cycle, s.clock.now()).await.gql()?;
-        let rows = all.matching(&filter);
-        // Nested insights fields of the same cycle read these instead of computing again.
-        s.loaders.insights_of_cycle.feed_one(cycle, std::sync::Arc::new(all)).await;
-        from_rows(rows, &PageArgs::new(first, after, last, before), Kind::Insight, |i| i.id(), Insight)
+        // Through the loader: nested insights fields of the same cycle share one reading.
+        let all = s.loaders.insights_of_cycle.load(cycle).await.gql()?;
+        let all = all.ok_or_else(|| Error::not_found("cycle", &cycle_id.0)).gql()?;
+        from_rows(all.matching(&filter), &PageArgs::new(first, after, last, before), Kind::Insight, |i| i.id(), Insight)
     }
     /// Objectives, oldest first, filtered.
     #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]

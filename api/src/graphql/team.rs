@@ -85,7 +85,7 @@ impl Team {
         before: Option<String>,
     ) -> Result<Conn<crate::graphql::insight::Insight>> {
         let cycle = expect(Kind::Cycle, &cycle_id)?;
-        let all = scope(ctx)?.loaders.insights_of_cycle.load_one(cycle).await.gql()?.unwrap_or_default();
+        let all = scope(ctx)?.loaders.insights_of_cycle.load(cycle).await.gql()?.unwrap_or_default();
         let filter = service::insights::InsightFilter { team_id: Some(self.0.id), subtree, ..Default::default() };
         let rows = all.matching(&filter);
         from_rows(

@@ -88,7 +88,7 @@ impl Dashboard {
     }
     /// What is going wrong in the team's OKRs of the cycle, most severe first.
     async fn insights(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::insight::Insight>> {
-        let all = scope(ctx)?.loaders.insights_of_cycle.load_one(self.cycle.id).await.gql()?.unwrap_or_default();
+        let all = scope(ctx)?.loaders.insights_of_cycle.load(self.cycle.id).await.gql()?.unwrap_or_default();
         let team = self.team.id;
         Ok(all.insights.iter().filter(|i| i.team_id == team).cloned().map(crate::graphql::insight::Insight).collect())
     }
