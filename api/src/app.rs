@@ -62,8 +62,12 @@ impl Application {
         }
         let (shutdown, released) = Shutdown::new();
         let availability = service::db::availability::Availability::watch(&db, &settings.database_url);
-        let schema =
-            Schemas::build(&settings.limits, Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone() }));
+        let sweep = Duration::from_secs(settings.limits.insights_sweep_secs);
+        let insights = service::insights::watch::Watches::new(db.clone(), clock.clone(), bus.clone(), sweep);
+        let schema = Schemas::build(
+            &settings.limits,
+            Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone(), insights }),
+        );
         let persisted = Arc::new(PersistedQueries::new(db.clone(), settings.limits.persisted_query_limit));
         let state = AppState {
             schema,

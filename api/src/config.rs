@@ -329,6 +329,10 @@ pub struct Limits {
     /// Most WebSockets one token subject may hold open; 0 means no limit.
     #[arg(long, env = "TRELLIS_WS_MAX_CONNECTIONS_PER_SUBJECT", default_value_t = 20)]
     pub ws_max_connections_per_subject: usize,
+    /// Seconds between two looks at the insights that `insightsChanged` subscribers watch,
+    /// for what time alone changes (changes from writes are seen at once).
+    #[arg(long, env = "TRELLIS_INSIGHTS_SWEEP_SECS", default_value_t = 60)]
+    pub insights_sweep_secs: u64,
     /// Refuse every operation whose document is not on the operator's allow-list
     /// (`trellis persisted add`), for deployments locked to known clients.
     #[arg(long, env = "TRELLIS_PERSISTED_QUERIES_ONLY")]
@@ -369,6 +373,7 @@ impl Default for Limits {
             ws_init_timeout_secs: 10,
             ws_max_subscriptions: 100,
             ws_max_connections_per_subject: 20,
+            insights_sweep_secs: 60,
             persisted_queries_only: false,
             persisted_query_limit: 10_000,
             cors_origins: Vec::new(),

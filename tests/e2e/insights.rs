@@ -309,3 +309,60 @@ async fn the_demo_tells_its_story_with_insights() {
         demo.insights(json!({})).await.iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect();
     assert!(kinds.len() >= 4, "{kinds:?}");
 }
+
+/// The next `next` message of a subscription within `seconds`, pings skipped.
+async fn next_event(socket: &mut crate::live::Socket, seconds: u64) -> Value {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        let message = tokio::time::timeout_at(deadline, socket.next()).await.expect("an event in time");
+        if let Some(Ok(Message::Text(text))) = message {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(value["type"], "next", "{value}");
+            return value["payload"]["data"]["insightsChanged"].clone();
+        }
+    }
+}
+
+fn kinds_of(list: &Value) -> Vec<String> {
+    list.as_array().unwrap().iter().map(|n| n["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn subscribers_hear_insights_appear_and_clear_after_check_ins_and_as_time_passes() {
+    use futures::SinkExt;
+    let clock = FixedClock::new(week_seven());
+    let limits = api::config::Limits { insights_sweep_secs: 1, ..trellis_tests::unthrottled() };
+    let options = Options { demo: true, limits: Some(limits), ..Options::default() };
+    let app = TestApp::start(options, Arc::new(clock.clone())).await;
+    let demo = Demo { token: app.demo_admin(), cycle: Value::Null, clock, app };
+    let demo = Demo { cycle: quarter(&demo.app, &demo.token).await, ..demo };
+    let sales = demo.team("Sales").await;
+    let mut socket = crate::live::connect(&demo.app, "graphql-transport-ws", &demo.token).await;
+    let query = "subscription($c: ID!, $t: ID) { insightsChanged(cycleId: $c, teamId: $t) {
+        resync appeared { id kind severity teamId subjectId message } cleared { id kind } } }";
+    let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": { "c": demo.cycle, "t": sales } } });
+    socket.send(tokio_tungstenite::tungstenite::Message::Text(start.to_string().into())).await.unwrap();
+    // The watch takes its first look before the writes.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let lead_time = demo.id_of("lead to sales time").await;
+    demo.check_in(&lead_time, 45.0, "AT_RISK").await;
+    demo.check_in(&lead_time, 46.0, "OFF_TRACK").await;
+    // OFF_TRACK makes the key result RED too, and nobody works on it.
+    let change = next_event(&mut socket, 3).await;
+    assert_eq!(kinds_of(&change["appeared"]), vec!["CONFIDENCE_FALLING", "UNASSIGNED_WORK"], "{change}");
+    assert!(change["appeared"].as_array().unwrap().iter().all(|i| i["teamId"] == sales));
+    let ids: Vec<Value> = change["appeared"].as_array().unwrap().iter().map(|i| i["id"].clone()).collect();
+    demo.check_in(&lead_time, 40.0, "ON_TRACK").await;
+    let change = next_event(&mut socket, 3).await;
+    let cleared: Vec<Value> = change["cleared"].as_array().unwrap().iter().map(|i| i["id"].clone()).collect();
+    assert_eq!(cleared, ids, "{change}");
+
+    // Nine quiet days later, the sweep finds Sales's key results stale: nobody wrote.
+    demo.clock.set(week_seven() + Duration::days(9));
+    let change = next_event(&mut socket, 4).await;
+    let appeared = kinds_of(&change["appeared"]);
+    assert_eq!(appeared, vec!["STALE", "STALE"], "{change}");
+}

@@ -10,12 +10,12 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use trellis_tests::TestApp;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const PROGRESS: &str = "subscription($o: ID) { progressChanged(objectiveId: $o) {
     resync keyResultId keyResultProgress currentValue chain { objectiveId progress expectedProgress status } } }";
 
-async fn connect(app: &TestApp, protocol: &str, token: &str) -> Socket {
+pub(crate) async fn connect(app: &TestApp, protocol: &str, token: &str) -> Socket {
     let url = format!("{}/graphql/ws", app.base.replace("http://", "ws://"));
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());

@@ -13,6 +13,8 @@ pub struct AppData {
     pub db: DatabaseConnection,
     pub clock: Arc<dyn Clock>,
     pub bus: service::events::Bus,
+    /// Live insights for `insightsChanged`.
+    pub insights: service::insights::watch::Watches,
 }
 
 /// One request's caller, with loaders scoped to them.

@@ -149,8 +149,89 @@ fn optional(kind: Kind, id: &Option<ID>) -> Result<Option<Uuid>> {
     id.as_ref().map(|id| expect(kind, id)).transpose()
 }
 
+/// An insight as a subscriber hears it: ids and figures, no nested objects (a socket has
+/// no per-request loaders; fetch what you need with `nodes(ids:)`).
+#[derive(SimpleObject)]
+pub struct InsightNotice {
+    pub id: ID,
+    pub kind: crate::graphql::insight::InsightKind,
+    pub severity: crate::graphql::insight::Severity,
+    pub message: String,
+    pub suggestion: String,
+    pub since: DateTime,
+    /// The key result, objective, team or dependency it is about.
+    pub subject_id: ID,
+    pub team_id: ID,
+    pub objective_id: Option<ID>,
+    pub key_result_id: Option<ID>,
+}
+
+impl From<&service::insights::Insight> for InsightNotice {
+    fn from(i: &service::insights::Insight) -> Self {
+        use service::insights::Subject;
+        let subject_id = match i.subject {
+            Subject::KeyResult(id) => encode(Kind::KeyResult, id),
+            Subject::Objective(id) => encode(Kind::Objective, id),
+            Subject::Team(id) => encode(Kind::Team, id),
+            Subject::Dependency(id) => encode(Kind::Dependency, id),
+        };
+        InsightNotice {
+            id: encode(Kind::Insight, i.id()),
+            kind: i.kind.into(),
+            severity: i.severity.into(),
+            message: i.message.clone(),
+            suggestion: i.suggestion.clone(),
+            since: DateTime(i.since),
+            subject_id,
+            team_id: encode(Kind::Team, i.team_id),
+            objective_id: i.objective_id.map(|o| encode(Kind::Objective, o)),
+            key_result_id: i.key_result_id.map(|k| encode(Kind::KeyResult, k)),
+        }
+    }
+}
+
+/// Insights that appeared (or changed severity) and cleared; `resync` when some changes
+/// may have been missed: refetch `insights`.
+#[derive(SimpleObject, Default)]
+pub struct InsightChange {
+    pub resync: bool,
+    pub appeared: Vec<InsightNotice>,
+    pub cleared: Vec<InsightNotice>,
+}
+
 #[Subscription]
 impl Subscription {
+    /// The insights of a cycle (of one team, with `teamId`) that appear or clear, after
+    /// check-ins and edits and as time passes (looked at every `--insights-sweep-secs`).
+    async fn insights_changed(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: ID,
+        team_id: Option<ID>,
+    ) -> Result<impl Stream<Item = InsightChange>> {
+        let (cycle, team) = (expect(Kind::Cycle, &cycle_id)?, optional(Kind::Team, &team_id)?);
+        let data = ctx.data::<crate::graphql::context::AppData>()?;
+        let actor = match ctx.data_opt::<Caller>() {
+            Some(caller) => caller.0.clone(),
+            None => ctx.data::<RequestData>()?.actor.clone(),
+        };
+        let changes = BroadcastStream::new(data.insights.subscribe(&actor, cycle));
+        Ok(changes.filter_map(move |change| async move {
+            let change = match change {
+                Ok(change) => change,
+                Err(BroadcastStreamRecvError::Lagged(_)) => {
+                    return Some(InsightChange { resync: true, ..Default::default() });
+                }
+            };
+            let mine = |i: &&std::sync::Arc<service::insights::Insight>| team.is_none_or(|t| i.team_id == t);
+            let notices = |list: &[std::sync::Arc<service::insights::Insight>]| {
+                list.iter().filter(mine).map(|i| InsightNotice::from(&**i)).collect::<Vec<_>>()
+            };
+            let (appeared, cleared) = (notices(&change.appeared), notices(&change.cleared));
+            (!appeared.is_empty() || !cleared.is_empty()).then_some(InsightChange { resync: false, appeared, cleared })
+        }))
+    }
+
     /// Each change of a key result's progress, with the new rolled-up progress and status
     /// of every objective up the alignment chain. Filters combine; give at least one.
     /// `objectiveId` matches any objective in the chain, so a display of the company
