@@ -76,3 +76,37 @@ test("a check-in moves the wall's bar live, without a reload", async () => {
     await browser.close();
   }
 });
+
+test("the wall shows the team's critical insights and drops one live when it clears", async () => {
+  const admin = token("dana", "admin");
+  const data = await graphql(admin, `{ teams(search: "Sales") { edges { node { id } } }
+      objectives(filter: { search: "enablement" }) { edges { node { id } } }
+      marketing: objectives(filter: { search: "Fill the pipeline" }) { edges { node { keyResults { edges { node { id title } } } } } } }`);
+  const sales = data.teams.edges[0].node;
+  const kit = data.marketing.edges[0].node.keyResults.edges.map((e) => e.node).find((kr) => kr.title.includes("enablement kit"));
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    await page.goto(`${base}/wall?team=${encodeURIComponent(sales.id)}#token=${admin}`);
+    // Sales depends on Marketing's enablement kit, which has not shipped: RED, so CRITICAL.
+    const strip = page.locator("#insights li", { hasText: "depends on" });
+    await strip.waitFor({ timeout: 5000 });
+    await page.waitForFunction(() => document.getElementById("status").textContent === "live");
+    await page.evaluate(() => { window.untouched = true; });
+
+    // Marketing ships the kit: the dependency no longer blocks, and the strip says so
+    // without a reload (Sales's wall hears it through insightsChanged).
+    await graphql(token("maria", "member"), `mutation($id: ID!) { checkIn(input: { keyResultId: $id, value: 1 }) { keyResult { progress } } }`,
+      { id: kit.id });
+    await page.waitForFunction(() => ![...document.querySelectorAll("#insights li")].some((li) => li.textContent.includes("depends on")),
+      null, { timeout: 5000 });
+    assert.equal(await page.evaluate(() => window.untouched), true, "the page did not reload");
+  } finally {
+    await browser.close();
+  }
+});
