@@ -366,3 +366,40 @@ async fn subscribers_hear_insights_appear_and_clear_after_check_ins_and_as_time_
     let appeared = kinds_of(&change["appeared"]);
     assert_eq!(appeared, vec!["STALE", "STALE"], "{change}");
 }
+
+/// Every replica computes for its own subscribers: one on each hears the change once.
+#[tokio::test]
+#[cfg_attr(not(trellis_postgres), ignore = "PostgreSQL only: SQLite serves one process")]
+async fn with_two_replicas_each_subscriber_hears_each_change_once() {
+    use futures::{SinkExt, StreamExt};
+    let app = TestApp::spawn_demo().await;
+    let replica = app.replica().await;
+    let demo = Demo { token: app.demo_admin(), cycle: Value::Null, clock: FixedClock::new(week_seven()), app };
+    let demo = Demo { cycle: quarter(&demo.app, &demo.token).await, ..demo };
+    let query =
+        "subscription($c: ID!) { insightsChanged(cycleId: $c) { appeared { kind keyResultId } cleared { kind } } }";
+    let start =
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": { "c": demo.cycle } } });
+    let mut sockets = Vec::new();
+    for server in [&demo.app, &replica] {
+        let mut socket = crate::live::connect(server, "graphql-transport-ws", &demo.token).await;
+        socket.send(tokio_tungstenite::tungstenite::Message::Text(start.to_string().into())).await.unwrap();
+        sockets.push(socket);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let lead_time = demo.id_of("lead to sales time").await;
+    demo.check_in(&lead_time, 45.0, "AT_RISK").await;
+    demo.check_in(&lead_time, 46.0, "OFF_TRACK").await;
+    for socket in &mut sockets {
+        let mut falling = 0;
+        // Whatever comes within two seconds: the falling confidence exactly once.
+        while let Ok(Some(Ok(message))) = tokio::time::timeout(std::time::Duration::from_secs(2), socket.next()).await {
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                let appeared = kinds_of(&value["payload"]["data"]["insightsChanged"]["appeared"]);
+                falling += appeared.iter().filter(|k| *k == "CONFIDENCE_FALLING").count();
+            }
+        }
+        assert_eq!(falling, 1);
+    }
+}
