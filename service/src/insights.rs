@@ -1,5 +1,5 @@
 //! Insights: what is going wrong with a team's OKRs while there is still time to act,
-//! computed from stored figures and the service's clock. [`evaluate`] is a pure function
+//! computed from stored figures and the service's clock. [`evaluate()`] is a pure function
 //! of a cycle's rows; each kind is a function of its own in `evaluate`.
 
 pub mod activity;
@@ -8,6 +8,7 @@ pub mod evaluate;
 pub mod forecast;
 pub mod load;
 pub mod policy;
+pub mod watch;
 
 use chrono::{DateTime, Utc};
 use entity::Confidence;

@@ -1,4 +1,4 @@
-//! A cycle's rows for [`super::evaluate`], read in a fixed number of statements whatever
+//! A cycle's rows for [`super::evaluate()`], read in a fixed number of statements whatever
 //! the organization's size (nine at most), each scoped to the caller's organization.
 
 use super::evaluate::{CheckInRow, Snapshot};
