@@ -444,7 +444,7 @@ impl Usage {
     }
 }
 
-/// Samples [`Usage`] of `pid` every `every` until dropped; [`Sampler::highest`] is the
+/// Samples [`Usage`] of `pid` every `every` until dropped; [`Sampler::highest_mib`] is the
 /// largest resident memory seen.
 pub struct Sampler {
     highest: Arc<std::sync::atomic::AtomicU64>,
@@ -467,11 +467,6 @@ impl Sampler {
     /// The largest resident memory seen so far, in MiB.
     pub fn highest_mib(&self) -> f64 {
         self.highest.load(Ordering::Relaxed) as f64 / 1024.0
-    }
-
-    /// Starts counting again from now.
-    pub fn reset(&self) {
-        self.highest.store(0, Ordering::Relaxed);
     }
 }
 
