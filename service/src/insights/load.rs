@@ -6,8 +6,9 @@ use super::policy::InsightPolicy;
 use crate::tenant::{self, one_of, scoped};
 use crate::{Actor, Result};
 use chrono::{DateTime, Utc};
-use entity::{check_in, cycle, dependency, initiative, objective, team};
-use sea_orm::{Condition, ConnectionTrait, QuerySelect};
+use entity::{check_in, cycle, dependency, initiative, key_result, objective, team};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QuerySelect};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -51,9 +52,26 @@ pub async fn snapshot(
     };
     let all_ids: Vec<Uuid> = ids.iter().chain(&other_ids).copied().collect();
     let key_results: Vec<_> = crate::key_results::live(db, actor, &all_ids).await?.into_values().flatten().collect();
-    let kr_ids: Vec<Uuid> = key_results.iter().filter(|k| known.contains(&k.objective_id)).map(|k| k.id).collect();
+    // The cycle's live key results as a subquery: one parameter instead of thousands.
+    let live_key_results = Query::select()
+        .column(key_result::Column::Id)
+        .from(key_result::Entity)
+        .and_where(key_result::Column::OrganizationId.eq(actor.organization_id()))
+        .and_where(key_result::Column::ArchivedAt.is_null())
+        .and_where(
+            key_result::Column::ObjectiveId.in_subquery(
+                Query::select()
+                    .column(objective::Column::Id)
+                    .from(objective::Entity)
+                    .and_where(objective::Column::OrganizationId.eq(actor.organization_id()))
+                    .and_where(objective::Column::CycleId.eq(cycle_id))
+                    .and_where(objective::Column::ArchivedAt.is_null())
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
     let check_ins = scoped::<check_in::Entity>(actor)
-        .filter(one_of(backend, check_in::Column::KeyResultId, &kr_ids))
+        .filter(check_in::Column::KeyResultId.in_subquery(live_key_results.clone()))
         .into_select()
         .select_only()
         .columns([
@@ -66,7 +84,7 @@ pub async fn snapshot(
         .all(db)
         .await?;
     let initiatives = scoped::<initiative::Entity>(actor)
-        .filter(one_of(backend, initiative::Column::KeyResultId, &kr_ids))
+        .filter(initiative::Column::KeyResultId.in_subquery(live_key_results))
         .all(db)
         .await?;
     Ok(Snapshot {
