@@ -8,16 +8,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
-fn rss_kib(pid: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
-}
+use trellis_tests::load::Usage;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -25,8 +16,8 @@ async fn main() -> anyhow::Result<()> {
     let [_, base, token, objective, key_result, count, check_ins, pid] = &args[..] else {
         anyhow::bail!("usage: subscribers BASE_URL TOKEN OBJECTIVE_ID KEY_RESULT_ID SUBSCRIBERS CHECK_INS SERVER_PID");
     };
-    let (count, check_ins): (usize, usize) = (count.parse()?, check_ins.parse()?);
-    let before = rss_kib(pid);
+    let (count, check_ins, pid): (usize, usize, u32) = (count.parse()?, check_ins.parse()?, pid.parse()?);
+    let before = Usage::of(pid).rss_kib;
     let ws_url = format!("{}/graphql/ws", base.replace("http://", "ws://"));
     let (sender, mut arrivals) = tokio::sync::mpsc::unbounded_channel::<Instant>();
     let (ready_tx, mut ready) = tokio::sync::mpsc::unbounded_channel::<()>();
@@ -58,7 +49,7 @@ async fn main() -> anyhow::Result<()> {
         ready.recv().await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle = rss_kib(pid);
+    let idle = Usage::of(pid).rss_kib;
     println!("subscribers: {count}; server RSS {before} KiB before, {idle} KiB with them idle");
     println!("memory per idle subscriber: {:.1} KiB", (idle.saturating_sub(before)) as f64 / count as f64);
 

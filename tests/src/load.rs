@@ -409,12 +409,11 @@ async fn subscribe(url: &str, token: &str, team: &str) -> anyhow::Result<Socket>
     Ok(socket)
 }
 
-/// What `/proc` says about a process: resident memory, peak resident memory (KiB), open
+/// What `/proc` says about a process: resident memory (KiB), open
 /// descriptors and TCP sockets.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Usage {
     pub rss_kib: u64,
-    pub peak_kib: u64,
     pub fds: usize,
     pub sockets: usize,
 }
@@ -436,7 +435,7 @@ impl Usage {
             })
             .unwrap_or_default();
         let sockets = links.iter().filter(|l| l.starts_with("socket:")).count();
-        Usage { rss_kib: field("VmRSS:"), peak_kib: field("VmHWM:"), fds: links.len(), sockets }
+        Usage { rss_kib: field("VmRSS:"), fds: links.len(), sockets }
     }
 
     pub fn rss_mib(&self) -> f64 {
