@@ -55,6 +55,8 @@ struct Index<'a> {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     expected: f64,
+    /// Key results behind pace, by id.
+    behind: HashMap<Uuid, (f64, f64, usize)>,
 }
 
 impl<'a> Index<'a> {
@@ -73,7 +75,23 @@ impl<'a> Index<'a> {
         let end = s.cycle.ends_on.succ_opt().map_or(s.now, day);
         let running = s.cycle.state == CycleState::Active && s.now >= start && s.now < end;
         let expected = scoring::expected_progress(scoring::elapsed_fraction(s.cycle.starts_on, s.cycle.ends_on, s.now));
-        Index { s, objectives, key_results, by_objective, readings, parents, roots, running, start, end, expected }
+        let mut index = Index {
+            s,
+            objectives,
+            key_results,
+            by_objective,
+            readings,
+            parents,
+            roots,
+            running,
+            start,
+            end,
+            expected,
+            behind: HashMap::new(),
+        };
+        // Several kinds ask whether a key result is behind pace: each trend is drawn once.
+        index.behind = s.key_results.iter().filter_map(|k| Some((k.id, index.trend_behind(k)?))).collect();
+        index
     }
 
     /// Live key results of objectives that are active, the ones time-based kinds watch.
@@ -107,7 +125,12 @@ impl<'a> Index<'a> {
         trending.then(|| forecast(&self.readings(key_result), self.end, minimum))
     }
 
+    /// The projected score, slope and check-ins of a key result behind pace.
     fn behind(&self, key_result: &key_result::Model) -> Option<(f64, f64, usize)> {
+        self.behind.get(&key_result.id).copied()
+    }
+
+    fn trend_behind(&self, key_result: &key_result::Model) -> Option<(f64, f64, usize)> {
         match self.forecast(key_result)? {
             Forecast::Trend { projected, slope_per_week, check_ins } if projected < STRETCH_TARGET => {
                 Some((projected, slope_per_week, check_ins))
