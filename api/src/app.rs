@@ -63,7 +63,10 @@ impl Application {
         let (shutdown, released) = Shutdown::new();
         let availability = service::db::availability::Availability::watch(&db, &settings.database_url);
         let sweep = Duration::from_secs(settings.limits.insights_sweep_secs);
-        let insights = service::insights::watch::Watches::new(db.clone(), clock.clone(), bus.clone(), sweep);
+        // Shared by requests and watches: whoever reads a history first saves the others the reading.
+        let histories = Arc::new(service::insights::load::Histories::default());
+        let insights =
+            service::insights::watch::Watches::new(db.clone(), clock.clone(), bus.clone(), sweep, histories.clone());
         let schema = Schemas::build(
             &settings.limits,
             Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone(), insights }),
@@ -84,6 +87,7 @@ impl Application {
             bus,
             shutdown,
             availability,
+            histories,
         };
         Ok(Application { listener, state, released, grace: settings.shutdown_grace })
     }

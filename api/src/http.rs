@@ -45,6 +45,8 @@ pub struct AppState {
     pub shutdown: shutdown::Shutdown,
     /// Whether the database answers: while it does not, requests fail at once.
     pub availability: Arc<service::db::availability::Availability>,
+    /// Check-in histories that insights have read, kept while they are current.
+    pub histories: Arc<service::insights::load::Histories>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -193,14 +193,16 @@ impl CycleInsights {
     }
 }
 
-/// Every insight of cycle `cycle_id` at `now`, from a fixed number of statements.
+/// Every insight of cycle `cycle_id` at `now`, from a fixed number of statements; the
+/// check-in histories that `histories` holds current are not read again.
 pub async fn of_cycle(
     db: &impl sea_orm::ConnectionTrait,
     actor: &crate::Actor,
     cycle_id: Uuid,
     now: DateTime<Utc>,
+    histories: &load::Histories,
 ) -> crate::Result<CycleInsights> {
-    let snapshot = load::snapshot(db, actor, cycle_id, now).await?;
+    let snapshot = load::snapshot(db, actor, cycle_id, now, histories).await?;
     Ok(CycleInsights {
         insights: evaluate(&snapshot).into_iter().map(std::sync::Arc::new).collect(),
         parents: snapshot.teams.iter().map(|t| (t.id, t.parent_id)).collect(),

@@ -176,3 +176,35 @@ async fn insights_cost_the_same_statements_for_12_and_1000_objectives_however_ma
     // results and the insights' teams add three, and nested insights none.
     assert!(counts[1].0 <= 9 && counts[1].1 <= 12, "{counts:?}");
 }
+
+#[tokio::test]
+async fn insights_read_again_only_the_check_in_histories_that_changed() {
+    let scale = Scale { teams: 3, objectives_per_team: 4, key_results_per_objective: 2, check_ins_per_key_result: 4 };
+    let (app, generated, admin) = generated("histories", scale).await;
+    let cycle = json!({ "cycle": id("Cycle", generated.cycle_id) });
+    let query = "query($cycle: ID!) { insights(cycleId: $cycle, first: 100) { totalCount } }";
+    let read = || async {
+        let before = app.statements.get();
+        let data = app.data(&admin, query, cycle.clone()).await;
+        (app.statements.get() - before, data["insights"]["totalCount"].clone())
+    };
+    let (_, first) = read().await;
+    let (again, same) = read().await;
+    assert_eq!(same, first);
+    let objectives = "{ objectives(first: 1) { edges { node { keyResults { edges { node { id startValue } } } } } } }";
+    let data = app.data(&admin, objectives, json!({})).await;
+    let key_result = data["objectives"]["edges"][0]["node"]["keyResults"]["edges"][0]["node"].clone();
+    // Back to where it started, after four check-ins that rose: the trend turns behind.
+    let mutation = "mutation($i: CheckInInput!) { checkIn(input: $i) { checkIn { id } } }";
+    let input = json!({ "keyResultId": key_result["id"], "value": key_result["startValue"], "confidence": "AT_RISK" });
+    app.data(&admin, mutation, json!({ "i": input })).await;
+    let (after, _) = read().await;
+    assert_eq!(after, again + 1, "the history that changed is read again, in one statement");
+    let own = "query($id: ID!) { node(id: $id) { ... on KeyResult { insights(first: 20) { edges { node {
+        kind figures { ... on BehindPaceFigures { checkIns } } } } } } } }";
+    let data = app.data(&admin, own, json!({ "id": key_result["id"] })).await;
+    let insights = data["node"]["insights"]["edges"].as_array().unwrap();
+    let behind = insights.iter().find(|i| i["node"]["kind"] == "BEHIND_PACE").expect("behind pace now");
+    assert_eq!(behind["node"]["figures"]["checkIns"], 5, "the new check-in counts");
+    assert_eq!(read().await.0, again, "and is current again");
+}

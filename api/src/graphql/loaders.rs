@@ -134,10 +134,12 @@ pub struct InsightsOfCycle {
     db: DatabaseConnection,
     actor: Actor,
     clock: Arc<dyn service::Clock>,
+    histories: Arc<Histories>,
     cells: std::sync::Mutex<HashMap<Uuid, Arc<Once>>>,
 }
 
 type CycleInsights = service::insights::CycleInsights;
+type Histories = service::insights::load::Histories;
 /// A cycle's insights once computed; none for a cycle the caller cannot see.
 type Once = tokio::sync::OnceCell<Option<Arc<CycleInsights>>>;
 
@@ -148,7 +150,8 @@ impl InsightsOfCycle {
             self.cells.lock().unwrap_or_else(std::sync::PoisonError::into_inner).entry(cycle).or_default().clone();
         let found = cell
             .get_or_try_init(|| async {
-                match service::insights::of_cycle(&self.db, &self.actor, cycle, self.clock.now()).await {
+                match service::insights::of_cycle(&self.db, &self.actor, cycle, self.clock.now(), &self.histories).await
+                {
                     Ok(insights) => Ok(Some(Arc::new(insights))),
                     Err(service::Error::NotFound { .. }) => Ok(None),
                     Err(e) => Err(Arc::new(e)),
@@ -188,13 +191,19 @@ pub struct Loaders {
 
 impl Loaders {
     /// Fresh loaders for one request by `actor`, at the times `clock` tells.
-    pub fn new(db: &DatabaseConnection, actor: &Actor, clock: &Arc<dyn service::Clock>) -> Self {
+    pub fn new(
+        db: &DatabaseConnection,
+        actor: &Actor,
+        clock: &Arc<dyn service::Clock>,
+        histories: &Arc<Histories>,
+    ) -> Self {
         Loaders {
             dependencies: cached(ById::new(db, actor)),
             insights_of_cycle: InsightsOfCycle {
                 db: db.clone(),
                 actor: actor.clone(),
                 clock: clock.clone(),
+                histories: histories.clone(),
                 cells: Default::default(),
             },
             people: cached(ById::new(db, actor)),

@@ -224,7 +224,7 @@ async fn run(
             return reply::error(media.request_error_status(), media, GUARD_REFUSAL, &refused.message);
         }
     };
-    let loaders = Loaders::new(&state.db, &actor, &state.clock);
+    let loaders = Loaders::new(&state.db, &actor, &state.clock, &state.histories);
     let request = request.data(RequestData { actor, loaders });
     let running = schema.execute(request).instrument(span.clone());
     let response = match tokio::time::timeout(state.limits.request_timeout(), running).await {

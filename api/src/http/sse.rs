@@ -34,7 +34,7 @@ pub async fn stream(state: &AppState, headers: &HeaderMap, request: async_graphq
     if let Err(refused) = crate::http::persisted::resolve(state, Media::Json, &mut request).await {
         return *refused;
     }
-    let loaders = Loaders::new(&state.db, &actor, &state.clock);
+    let loaders = Loaders::new(&state.db, &actor, &state.clock, &state.histories);
     let request = request.data(RequestData { actor, loaders });
     let held = (crate::metrics::OpenSubscription::opened("sse"), state.shutdown.hold());
     let results = state.schema.guarded.execute_stream(request).map(move |mut response| {

@@ -5,6 +5,7 @@
 //! subscribers the difference. Every replica may compute; a subscriber hears only its own
 //! replica's watch, so each change reaches it once.
 
+use super::load::Histories;
 use super::{Insight, InsightKind, Subject};
 use crate::events::{Bus, Topic};
 use crate::{Actor, Clock};
@@ -32,6 +33,7 @@ pub struct Watches {
     clock: Arc<dyn Clock>,
     bus: Bus,
     sweep: Duration,
+    histories: Arc<Histories>,
     watched: Arc<Mutex<Watched>>,
 }
 
@@ -39,8 +41,14 @@ pub struct Watches {
 const SETTLE: Duration = Duration::from_millis(100);
 
 impl Watches {
-    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>, bus: Bus, sweep: Duration) -> Self {
-        Watches { db, clock, bus, sweep: sweep.max(Duration::from_secs(1)), watched: Arc::default() }
+    pub fn new(
+        db: DatabaseConnection,
+        clock: Arc<dyn Clock>,
+        bus: Bus,
+        sweep: Duration,
+        histories: Arc<Histories>,
+    ) -> Self {
+        Watches { db, clock, bus, sweep: sweep.max(Duration::from_secs(1)), histories, watched: Arc::default() }
     }
 
     /// The changes of `cycle`'s insights from now on, as `actor`'s organization sees them.
@@ -81,7 +89,7 @@ impl Watches {
             if self.abandoned(organization, cycle, &sender) {
                 return;
             }
-            match super::of_cycle(&self.db, &actor, cycle, self.clock.now()).await {
+            match super::of_cycle(&self.db, &actor, cycle, self.clock.now(), &self.histories).await {
                 Ok(now) => {
                     let now: HashMap<_, _> = now.insights.into_iter().map(|i| (i.key(), i)).collect();
                     if let Some(change) = last.as_ref().map(|before| difference(before, &now))
