@@ -1,5 +1,6 @@
 //! A cycle's rows for [`super::evaluate()`], read in a fixed number of statements whatever
-//! the organization's size (eight at most, seven when every check-in history is remembered), each scoped to the caller's organization.
+//! the organization's size (eight at most, seven when every check-in history is
+//! remembered), each scoped to the caller's organization.
 
 use super::evaluate::{CheckInRow, Snapshot};
 use super::policy::InsightPolicy;
