@@ -120,6 +120,17 @@ pub enum Confidence {
     OffTrack,
 }
 
+/// An initiative's expected impact, or the effort it takes: the two axes of the
+/// impact/effort matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum Level {
+    #[sea_orm(string_value = "LOW")]
+    Low,
+    #[sea_orm(string_value = "HIGH")]
+    High,
+}
+
 /// Life of an initiative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]

@@ -1,6 +1,6 @@
 //! An activity that should move a key result; individuals are assigned here.
 
-use crate::InitiativeState;
+use crate::{InitiativeState, Level};
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
@@ -14,6 +14,10 @@ pub struct Model {
     pub title: String,
     pub assignee_id: Option<Uuid>,
     pub state: InitiativeState,
+    /// Expected impact on the key result.
+    pub impact: Option<Level>,
+    /// Effort it takes.
+    pub effort: Option<Level>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -7,6 +7,7 @@ mod m20261125_000001_create_schema;
 mod m20261125_000002_idempotency_per_author;
 mod m20261205_000003_persisted_queries;
 mod m20261206_000004_insight_policy;
+mod m20261206_000005_initiative_impact_effort;
 
 /// Applies the Trellis migrations in order.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_idempotency_per_author::Migration),
             Box::new(m20261205_000003_persisted_queries::Migration),
             Box::new(m20261206_000004_insight_policy::Migration),
+            Box::new(m20261206_000005_initiative_impact_effort::Migration),
         ]
     }
 }

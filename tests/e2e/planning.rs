@@ -283,3 +283,67 @@ async fn only_admins_change_the_focus_policy_within_its_bounds() {
     let audit = actions(&app, &read["organization"]["id"]).await;
     assert_eq!(audit.iter().filter(|a| *a == "organization.update_policy").count(), 2, "{audit:?}");
 }
+
+const INITIATIVES: &str = "query($kr: ID, $team: ID, $q: Quadrant) {
+  initiatives(keyResultId: $kr, teamId: $team, quadrant: $q) { totalCount edges { node { title impact effort quadrant } } } }";
+
+async fn titles(app: &TestApp, variables: Value) -> Vec<String> {
+    let data = app.data(&member(app, "sid"), INITIATIVES, variables).await;
+    let edges = data["initiatives"]["edges"].as_array().unwrap();
+    edges.iter().map(|e| e["node"]["title"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn initiatives_sit_on_the_impact_effort_matrix_of_their_key_result_and_team() {
+    let app = TestApp::spawn_demo().await;
+    let conversion = key_result(&objective(&app, "sales cycle").await, 1);
+    let create = "mutation($input: CreateInitiativeInput!) { createInitiative(input: $input) {
+      initiative { id impact effort quadrant } } }";
+    let rated = [
+        ("Call every trial on day 3", json!("HIGH"), json!("LOW"), json!("QUICK_WIN")),
+        ("Rebuild the CRM", json!("HIGH"), json!("HIGH"), json!("MAJOR_PROJECT")),
+        ("Tidy the sales wiki", json!("LOW"), json!("LOW"), json!("FILL_IN")),
+        ("Hand-write every proposal", json!("LOW"), json!("HIGH"), json!("THANKLESS")),
+        ("Not rated yet", Value::Null, json!("LOW"), Value::Null),
+    ];
+    let mut ids = Vec::new();
+    for (title, impact, effort, quadrant) in rated.clone() {
+        let input = json!({ "keyResultId": conversion["id"], "title": title, "impact": impact, "effort": effort });
+        let data = app.data(&member(&app, "sid"), create, json!({ "input": input })).await;
+        let initiative = &data["createInitiative"]["initiative"];
+        assert_eq!((&initiative["impact"], &initiative["effort"]), (&impact, &effort));
+        assert_eq!(initiative["quadrant"], quadrant, "{title}");
+        ids.push(initiative["id"].clone());
+    }
+    let of_key_result = |q: &str| json!({ "kr": conversion["id"], "q": q });
+    assert_eq!(titles(&app, of_key_result("QUICK_WIN")).await, ["Call every trial on day 3"]);
+    assert_eq!(titles(&app, of_key_result("THANKLESS")).await, ["Hand-write every proposal"]);
+    let teams =
+        app.data(&app.demo_admin(), "{ teams(search: \"Sales\") { edges { node { id name } } } }", json!({})).await;
+    let sales = teams["teams"]["edges"].as_array().unwrap().iter().find(|t| t["node"]["name"] == "Sales").unwrap();
+    let of_team = |q: Value| json!({ "team": sales["node"]["id"], "q": q });
+    assert_eq!(titles(&app, of_team(json!("MAJOR_PROJECT"))).await, ["Rebuild the CRM"]);
+    let all = titles(&app, of_team(Value::Null)).await;
+    assert!(rated.iter().all(|(title, ..)| all.iter().any(|t| t == title)), "{all:?}");
+    let product =
+        app.data(&app.demo_admin(), "{ teams(search: \"Product\") { edges { node { id } } } }", json!({})).await;
+    let elsewhere = titles(&app, json!({ "team": product["teams"]["edges"][0]["node"]["id"] })).await;
+    assert!(!elsewhere.iter().any(|t| rated.iter().any(|(title, ..)| t == title)), "{elsewhere:?}");
+
+    // A rating cleared takes the initiative off the matrix; the other axis stays.
+    let update = "mutation($input: UpdateInitiativeInput!) { updateInitiative(input: $input) {
+      initiative { impact effort quadrant } } }";
+    let data = app.data(&member(&app, "sid"), update, json!({ "input": { "id": ids[0], "impact": null } })).await;
+    assert_eq!(data["updateInitiative"]["initiative"], json!({ "impact": null, "effort": "LOW", "quadrant": null }));
+    assert!(titles(&app, of_key_result("QUICK_WIN")).await.is_empty());
+    let input = json!({ "id": ids[4], "impact": "HIGH" });
+    let data = app.data(&member(&app, "sid"), update, json!({ "input": input })).await;
+    assert_eq!(data["updateInitiative"]["initiative"]["quadrant"], "QUICK_WIN");
+    assert_eq!(titles(&app, of_key_result("QUICK_WIN")).await, ["Not rated yet"]);
+    assert_eq!(actions(&app, &ids[4]).await, ["initiative.create", "initiative.update"]);
+
+    for wrong in [json!({}), json!({ "kr": conversion["id"], "team": sales["node"]["id"] })] {
+        let (_, body) = app.graphql(&member(&app, "sid"), INITIATIVES, wrong).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    }
+}

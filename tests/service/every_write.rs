@@ -135,7 +135,16 @@ async fn every_write_leaves_its_audit_rows_and_announces_its_changes_after_commi
 
     let initiative = t
         .row(
-            planning::initiatives::create(s, kr.id, "Automate accruals", None),
+            planning::initiatives::create(
+                s,
+                planning::initiatives::NewInitiative {
+                    key_result_id: kr.id,
+                    title: "Automate accruals".into(),
+                    assignee_id: None,
+                    impact: Some(entity::Level::High),
+                    effort: None,
+                },
+            ),
             &["initiative.create"],
             &["initiative:created"],
         )

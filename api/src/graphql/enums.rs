@@ -129,6 +129,28 @@ impl From<service::OrgRole> for OrgRole {
     }
 }
 
+/// An initiative's expected impact on its key result, or the effort it takes.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "entity::Level")]
+pub enum Level {
+    Low,
+    High,
+}
+
+/// Where an initiative sits on the impact/effort matrix.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "service::planning::initiatives::Quadrant")]
+pub enum Quadrant {
+    /// High impact, low effort: do these first.
+    QuickWin,
+    /// High impact, high effort: plan them.
+    MajorProject,
+    /// Low impact, low effort: when there is time.
+    FillIn,
+    /// Low impact, high effort: question them.
+    Thankless,
+}
+
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
 #[graphql(remote = "entity::InitiativeState")]
 /// Where an initiative stands.

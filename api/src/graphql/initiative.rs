@@ -1,7 +1,7 @@
 //! `Initiative` and `AuditEvent`.
 
 use crate::graphql::context::scope;
-use crate::graphql::enums::InitiativeState;
+use crate::graphql::enums::{InitiativeState, Level, Quadrant};
 use crate::graphql::error::GqlResult;
 use crate::graphql::ids::{Kind, encode};
 use crate::graphql::key_result::KeyResult;
@@ -24,6 +24,18 @@ impl Initiative {
     }
     async fn state(&self) -> InitiativeState {
         self.0.state.into()
+    }
+    /// Expected impact on the key result, when rated.
+    async fn impact(&self) -> Option<Level> {
+        self.0.impact.map(Into::into)
+    }
+    /// Effort it takes, when rated.
+    async fn effort(&self) -> Option<Level> {
+        self.0.effort.map(Into::into)
+    }
+    /// Its place on the impact/effort matrix, once impact and effort are both rated.
+    async fn quadrant(&self) -> Option<Quadrant> {
+        service::planning::initiatives::Quadrant::of(self.0.impact, self.0.effort).map(Into::into)
     }
     async fn key_result(&self, ctx: &Context<'_>) -> Result<Option<KeyResult>> {
         Ok(scope(ctx)?.loaders.key_results.load_one(self.0.key_result_id).await.gql()?.map(KeyResult))

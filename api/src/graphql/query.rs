@@ -3,10 +3,10 @@
 use crate::graphql::connection::{Conn, PageArgs, from_query, from_rows};
 use crate::graphql::context::scope;
 use crate::graphql::cycle::Cycle;
-use crate::graphql::enums::{CycleState, ObjectiveState, OrgRole, Status};
+use crate::graphql::enums::{CycleState, ObjectiveState, OrgRole, Quadrant, Status};
 use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::ids::{Kind, expect};
-use crate::graphql::initiative::AuditEvent;
+use crate::graphql::initiative::{AuditEvent, Initiative};
 use crate::graphql::insight::{Insight, InsightKind, Severity};
 use crate::graphql::key_result::KeyResult;
 use crate::graphql::node::{Node, resolve};
@@ -231,6 +231,32 @@ impl Query {
         let all = s.loaders.insights_of_cycle.load(cycle).await.gql()?;
         let all = all.ok_or_else(|| Error::not_found("cycle", &cycle_id.0)).gql()?;
         from_rows(all.matching(&filter), &PageArgs::new(first, after, last, before), Kind::Insight, |i| i.id(), Insight)
+    }
+    /// The initiatives on one key result, or on the live key results of one team's live
+    /// objectives (give exactly one), oldest first; in one quadrant of the impact/effort
+    /// matrix when `quadrant` is given.
+    #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments, reason = "a field's arguments")]
+    async fn initiatives(
+        &self,
+        ctx: &Context<'_>,
+        key_result_id: Option<ID>,
+        team_id: Option<ID>,
+        quadrant: Option<Quadrant>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<Conn<Initiative>> {
+        use service::planning::initiatives::{self as initiatives, InitiativesOf};
+        let s = scope(ctx)?;
+        let of = match (key_result_id, team_id) {
+            (Some(key_result), None) => InitiativesOf::KeyResult(expect(Kind::KeyResult, &key_result)?),
+            (None, Some(team)) => InitiativesOf::Team(expect(Kind::Team, &team)?),
+            _ => return Err(bad_input("give exactly one of `keyResultId` and `teamId`")),
+        };
+        let query = initiatives::query(s.actor, of, quadrant.map(Into::into));
+        from_query(s.db, query, &PageArgs::new(first, after, last, before), Kind::Initiative, Initiative).await
     }
     /// Objectives, oldest first, filtered.
     #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]

@@ -710,6 +710,8 @@ mod tests {
             title: "Fix the onboarding emails".into(),
             assignee_id: None,
             state: InitiativeState::InProgress,
+            impact: None,
+            effort: None,
             created_at: at(1, 1),
             updated_at: at(1, 1),
         });

@@ -2,7 +2,7 @@
 
 use crate::graphql::context::scope;
 use crate::graphql::dependency::Dependency;
-use crate::graphql::enums::{FocusPolicyMode, InitiativeState};
+use crate::graphql::enums::{FocusPolicyMode, InitiativeState, Level};
 use crate::graphql::error::{GqlResult, bad_input};
 use crate::graphql::ids::{Kind, expect};
 use crate::graphql::initiative::Initiative;
@@ -12,7 +12,7 @@ use crate::payload;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use service::organizations::{self, PolicyPatch};
 use service::planning::dependencies;
-use service::planning::initiatives::{self as initiatives, InitiativePatch};
+use service::planning::initiatives::{self as initiatives, InitiativePatch, NewInitiative};
 
 /// Planning mutations.
 #[derive(Default)]
@@ -26,6 +26,10 @@ pub struct CreateInitiativeInput {
     pub title: String,
     /// A member of the owning team.
     pub assignee_id: Option<ID>,
+    /// Expected impact on the key result.
+    pub impact: Option<Level>,
+    /// Effort it takes.
+    pub effort: Option<Level>,
 }
 
 /// Changes to an initiative.
@@ -37,6 +41,10 @@ pub struct UpdateInitiativeInput {
     /// `null` unassigns it.
     pub assignee_id: MaybeUndefined<ID>,
     pub state: Option<InitiativeState>,
+    /// `null` clears the rating.
+    pub impact: MaybeUndefined<Level>,
+    /// `null` clears the rating.
+    pub effort: MaybeUndefined<Level>,
 }
 
 /// "Our objective (or key result) needs theirs."
@@ -117,7 +125,14 @@ impl PlanningMutation {
         let s = scope(ctx)?;
         let key_result = expect(Kind::KeyResult, &input.key_result_id)?;
         let assignee = input.assignee_id.as_ref().map(|id| expect(Kind::Person, id)).transpose()?;
-        let initiative = initiatives::create(s.service(), key_result, &input.title, assignee).await.gql()?;
+        let new = NewInitiative {
+            key_result_id: key_result,
+            title: input.title,
+            assignee_id: assignee,
+            impact: input.impact.map(Into::into),
+            effort: input.effort.map(Into::into),
+        };
+        let initiative = initiatives::create(s.service(), new).await.gql()?;
         Ok(written(
             &s,
             InitiativePayload {
@@ -131,7 +146,18 @@ impl PlanningMutation {
     async fn update_initiative(&self, ctx: &Context<'_>, input: UpdateInitiativeInput) -> Result<InitiativePayload> {
         let s = scope(ctx)?;
         let assignee_id = clearable(Kind::Person, input.assignee_id)?;
-        let patch = InitiativePatch { title: input.title, assignee_id, state: input.state.map(Into::into) };
+        let level = |l: MaybeUndefined<Level>| match l {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(l) => Some(Some(l.into())),
+        };
+        let patch = InitiativePatch {
+            title: input.title,
+            assignee_id,
+            state: input.state.map(Into::into),
+            impact: level(input.impact),
+            effort: level(input.effort),
+        };
         let initiative = initiatives::update(s.service(), expect(Kind::Initiative, &input.id)?, patch).await.gql()?;
         Ok(written(
             &s,
