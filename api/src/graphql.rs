@@ -20,6 +20,7 @@ pub mod organization;
 pub mod person;
 pub mod prefetch;
 pub mod query;
+pub mod rhythm;
 pub mod scalars;
 pub mod schema;
 pub mod subscription;

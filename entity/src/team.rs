@@ -11,6 +11,8 @@ pub struct Model {
     pub organization_id: Uuid,
     pub parent_id: Option<Uuid>,
     pub name: String,
+    /// Days between check-ins the team keeps; none follows the organization's policy.
+    pub check_in_rhythm_days: Option<i32>,
     pub archived_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -8,6 +8,7 @@ mod m20261125_000002_idempotency_per_author;
 mod m20261205_000003_persisted_queries;
 mod m20261206_000004_insight_policy;
 mod m20261206_000005_initiative_impact_effort;
+mod m20261206_000006_team_check_in_rhythm;
 
 /// Applies the Trellis migrations in order.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000003_persisted_queries::Migration),
             Box::new(m20261206_000004_insight_policy::Migration),
             Box::new(m20261206_000005_initiative_impact_effort::Migration),
+            Box::new(m20261206_000006_team_check_in_rhythm::Migration),
         ]
     }
 }

@@ -124,6 +124,7 @@ fn team_tree(org: Uuid, count: usize, now: DateTime<Utc>) -> Vec<team::Model> {
         organization_id: org,
         parent_id,
         name,
+        check_in_rhythm_days: None,
         archived_at: None,
         created_at: now,
         updated_at: now,

@@ -22,6 +22,7 @@ pub mod permissions;
 pub mod persisted_queries;
 pub mod planning;
 pub mod read_models;
+pub mod rhythm;
 pub mod rules;
 pub mod scope;
 pub mod search;

@@ -5,7 +5,7 @@ use chrono::Duration;
 use serde_json::{Value, json};
 use service::FixedClock;
 use std::sync::Arc;
-use trellis_tests::{Options, TestApp};
+use trellis_tests::{Options, StatusCode, TestApp};
 
 const INSIGHTS: &str = "query($c: ID!, $t: ID, $s: Boolean! = false, $k: [InsightKind!], $m: Severity) {
     insights(cycleId: $c, teamId: $t, subtree: $s, kinds: $k, minSeverity: $m, first: 100) {
@@ -152,6 +152,63 @@ async fn stale_appears_after_the_rhythm_without_check_ins_and_clears_with_one() 
     demo.clock.set(week_seven() + Duration::days(9));
     demo.policy(json!({ "checkInRhythmDays": 14, "staleCriticalDays": 28 })).await;
     assert!(demo.of("STALE").await.is_empty());
+}
+
+const DUE: &str = "query($t: ID!) { dueCheckIns(teamId: $t) {
+    keyResult { title } lastHeardAt dueAt overdue daysOverdue rhythmDays } }";
+
+impl Demo {
+    /// The team's due check-ins, by key result title.
+    async fn due(&self, team: &Value) -> Vec<(String, Value)> {
+        let data = self.app.data(&self.token, DUE, json!({ "t": team })).await;
+        let due = data["dueCheckIns"].as_array().unwrap();
+        due.iter().map(|d| (d["keyResult"]["title"].as_str().unwrap().to_owned(), d.clone())).collect()
+    }
+
+    async fn rhythm(&self, team: &Value, days: Value) -> (StatusCode, Value) {
+        let query = "mutation($i: UpdateTeamInput!) { updateTeam(input: $i) { team { checkInRhythmDays } } }";
+        self.app.graphql(&self.token, query, json!({ "i": { "id": team, "checkInRhythmDays": days } })).await
+    }
+}
+
+#[tokio::test]
+async fn a_team_keeps_its_own_rhythm_for_due_check_ins_and_stale_key_results() {
+    let demo = Demo::start().await;
+    let marketing = demo.team("Marketing").await;
+    let overdue = |due: &[(String, Value)]| -> Vec<String> {
+        due.iter().filter(|(_, d)| d["overdue"] == true).map(|(t, _)| t.clone()).collect()
+    };
+    assert!(overdue(&demo.due(&marketing).await).is_empty(), "the demo checked in this week");
+    demo.clock.set(week_seven() + Duration::days(9));
+    let due = demo.due(&marketing).await;
+    let (_, leads) =
+        due.iter().find(|(t, _)| t.contains("marketing-qualified leads")).unwrap_or_else(|| panic!("not due: {due:?}"));
+    assert_eq!((leads["overdue"].clone(), leads["rhythmDays"].clone()), (json!(true), json!(7)), "{leads}");
+    assert!(leads["daysOverdue"].as_i64().unwrap() >= 1, "{leads}");
+    assert!(demo.titled("STALE", "marketing-qualified leads").await.is_some());
+
+    // Marketing checks in fortnightly: nine quiet days are fine for it, and only for it.
+    let (_, body) = demo.rhythm(&marketing, json!(14)).await;
+    assert_eq!(body["data"]["updateTeam"]["team"]["checkInRhythmDays"], 14, "{body}");
+    assert!(overdue(&demo.due(&marketing).await).is_empty());
+    assert!(demo.titled("STALE", "marketing-qualified leads").await.is_none());
+    let stale = demo.of("STALE").await;
+    assert!(
+        stale.iter().all(|(_, n)| n["team"]["name"] != "Marketing" && n["figures"]["rhythmDays"] == 7),
+        "{stale:?}"
+    );
+    demo.clock.set(week_seven() + Duration::days(20));
+    let stale = demo.titled("STALE", "marketing-qualified leads").await.expect("quiet for longer than a fortnight");
+    assert_eq!(stale["figures"]["rhythmDays"], 14);
+
+    // Back to the organization's rhythm; out-of-range rhythms are refused.
+    demo.rhythm(&marketing, Value::Null).await;
+    demo.clock.set(week_seven() + Duration::days(9));
+    assert!(overdue(&demo.due(&marketing).await).iter().any(|t| t.contains("marketing-qualified leads")));
+    for wrong in [0, 91] {
+        let (_, body) = demo.rhythm(&marketing, json!(wrong)).await;
+        assert_eq!(trellis_tests::error_code(&body), "BAD_USER_INPUT", "{body}");
+    }
 }
 
 #[tokio::test]

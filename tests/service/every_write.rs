@@ -73,7 +73,20 @@ async fn every_write_leaves_its_audit_rows_and_announces_its_changes_after_commi
     use service::{check_ins, cycles, key_results, objectives, organizations, planning, teams};
 
     let team = t.row(teams::write::create(s, "Ops", Some(sales.id)), &["team.create"], &["team:created"]).await;
-    t.row(teams::write::update(s, team.id, Some("Sales ops"), None), &["team.update"], &["team:updated"]).await;
+    t.row(
+        teams::write::update(
+            s,
+            team.id,
+            teams::write::TeamPatch {
+                name: Some("Sales ops".into()),
+                check_in_rhythm_days: Some(Some(14)),
+                ..Default::default()
+            },
+        ),
+        &["team.update"],
+        &["team:updated"],
+    )
+    .await;
     let who = teams::write::Who::Subject { subject: "ola".into(), display_name: None, email: None };
     let ola = t
         .row(

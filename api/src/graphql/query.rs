@@ -14,6 +14,7 @@ use crate::graphql::objective::Objective;
 use crate::graphql::organization::Organization;
 use crate::graphql::person::Person;
 use crate::graphql::prefetch;
+use crate::graphql::rhythm::DueCheckIn;
 use crate::graphql::team::Team;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use service::objectives::ObjectiveFilter as ServiceObjectiveFilter;
@@ -257,6 +258,15 @@ impl Query {
         };
         let query = initiatives::query(s.actor, of, quadrant.map(Into::into));
         from_query(s.db, query, &PageArgs::new(first, after, last, before), Kind::Initiative, Initiative).await
+    }
+    /// The key results of the team's active objectives whose check-in is due within a day
+    /// or overdue by its rhythm (`Team.checkInRhythmDays`, else the organization's),
+    /// most overdue first.
+    async fn due_check_ins(&self, ctx: &Context<'_>, team_id: ID) -> Result<Vec<DueCheckIn>> {
+        let s = scope(ctx)?;
+        let now = s.clock.now();
+        let due = service::rhythm::due(s.db, s.actor, expect(Kind::Team, &team_id)?, now).await.gql()?;
+        Ok(due.into_iter().map(|d| DueCheckIn::new(d, now)).collect())
     }
     /// Objectives, oldest first, filtered.
     #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]

@@ -21,6 +21,11 @@ impl Team {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Days between the team's check-ins, when it keeps its own rhythm; none follows the
+    /// organization's policy (`checkInRhythmDays`).
+    async fn check_in_rhythm_days(&self) -> Option<i32> {
+        self.0.check_in_rhythm_days
+    }
     /// The team this one sits in; none for the root (company) team.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
         let Some(parent) = self.0.parent_id else {

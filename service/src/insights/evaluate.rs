@@ -4,6 +4,7 @@ use super::activity::{self, Words};
 use super::confidence::{Falling, falling};
 use super::forecast::{Forecast, Reading, forecast};
 use super::{Figures, Insight, InsightKind, InsightPolicy, Severity, Subject};
+use crate::rhythm;
 use crate::rules::scoring::{self, Measure, STRETCH_TARGET, Status};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
@@ -70,9 +71,8 @@ impl<'a> Index<'a> {
         readings.values_mut().for_each(|r| r.sort_by_key(|c| c.recorded_at));
         let parents = s.teams.iter().filter(|t| t.archived_at.is_none()).filter_map(|t| t.parent_id).collect();
         let roots = s.teams.iter().filter(|t| t.parent_id.is_none()).map(|t| t.id).collect();
-        let day = |d: chrono::NaiveDate| d.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(s.now);
-        let start = day(s.cycle.starts_on);
-        let end = s.cycle.ends_on.succ_opt().map_or(s.now, day);
+        let start = rhythm::start_of(s.cycle.starts_on);
+        let end = s.cycle.ends_on.succ_opt().map_or(s.now, rhythm::start_of);
         let running = s.cycle.state == CycleState::Active && s.now >= start && s.now < end;
         let expected = scoring::expected_progress(scoring::elapsed_fraction(s.cycle.starts_on, s.cycle.ends_on, s.now));
         let mut index = Index {
@@ -269,11 +269,12 @@ fn stale(ix: &Index<'_>) -> Vec<Insight> {
         return Vec::new();
     }
     let policy = &ix.s.policy;
-    let rhythm = Duration::days(i64::from(policy.check_in_rhythm_days));
+    let teams: HashMap<Uuid, &team::Model> = ix.s.teams.iter().map(|t| (t.id, t)).collect();
     ix.watched()
         .filter_map(|(o, k)| {
-            // A new key result is counted from when it was added, not from before it existed.
-            let from = k.last_check_in_at.unwrap_or(k.created_at.max(ix.start));
+            let rhythm_days = rhythm::days(teams.get(&o.team_id).copied(), policy);
+            let rhythm = Duration::days(i64::from(rhythm_days));
+            let from = rhythm::last_heard(k, ix.start);
             let quiet = ix.s.now - from;
             if quiet <= rhythm {
                 return None;
@@ -284,11 +285,10 @@ fn stale(ix: &Index<'_>) -> Vec<Insight> {
                 Some(_) => format!("\"{}\" has had no check-in for {} days", k.title, days(quiet)),
                 None => format!("\"{}\" has had no check-in yet, {} days into the cycle", k.title, days(quiet)),
             };
-            let suggestion =
-                format!("Check in on it (every {} days keeps everyone's picture current)", policy.check_in_rhythm_days);
+            let suggestion = format!("Check in on it (every {rhythm_days} days keeps everyone's picture current)");
             let figures = Figures::Stale {
                 days_without_check_in: days(quiet),
-                rhythm_days: policy.check_in_rhythm_days,
+                rhythm_days,
                 last_check_in_at: k.last_check_in_at,
             };
             Some(
@@ -625,6 +625,7 @@ mod tests {
                 organization_id: self.s.organization.id,
                 parent_id: parent,
                 name: "Team".into(),
+                check_in_rhythm_days: None,
                 archived_at: None,
                 created_at: at(1, 1),
                 updated_at: at(1, 1),

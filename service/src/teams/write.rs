@@ -31,6 +31,7 @@ async fn insert(w: &mut Work<'_>, name: &str, parent_id: Option<Uuid>) -> Result
         organization_id: w.org().id(),
         parent_id,
         name: name.to_owned(),
+        check_in_rhythm_days: None,
         archived_at: None,
         created_at: now,
         updated_at: now,
@@ -49,22 +50,33 @@ fn membership_changed(membership: &membership::Model, change: &str) -> Event {
     events::changed(membership.organization_id, ChangeKind::Membership, membership.id, change, [membership.team_id])
 }
 
-/// Renames a team or moves it under another parent (`Some(None)` makes it a root).
-#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), team.id = %id))]
-pub async fn update(
-    s: Scope<'_>,
-    id: Uuid,
-    name: Option<&str>,
-    parent_id: Option<Option<Uuid>>,
-) -> Result<team::Model> {
-    permissions::require_admin(s.actor, "edit teams")?;
-    let name = name.map(|n| validate::title("name", n)).transpose()?;
-    write(s, TokenScope::Admin, |w| Box::pin(edit(w, id, name.as_deref(), parent_id))).await
+/// Changes to a team; `None` leaves a field as it is, `Some(None)` clears it (a root
+/// team; the organization's rhythm).
+#[derive(Debug, Clone, Default)]
+pub struct TeamPatch {
+    pub name: Option<String>,
+    pub parent_id: Option<Option<Uuid>>,
+    /// Days between the team's check-ins, 1 to 90.
+    pub check_in_rhythm_days: Option<Option<i32>>,
 }
 
-async fn edit(w: &mut Work<'_>, id: Uuid, name: Option<&str>, parent_id: Option<Option<Uuid>>) -> Result<team::Model> {
+/// Renames a team, moves it under another parent or sets its check-in rhythm.
+#[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id(), team.id = %id))]
+pub async fn update(s: Scope<'_>, id: Uuid, patch: TeamPatch) -> Result<team::Model> {
+    permissions::require_admin(s.actor, "edit teams")?;
+    let name = patch.name.as_deref().map(|n| validate::title("name", n)).transpose()?;
+    if let Some(Some(days)) = patch.check_in_rhythm_days
+        && !(1..=90).contains(&days)
+    {
+        return Err(Error::BadUserInput(format!("checkInRhythmDays must be 1 to 90 days, not {days}")));
+    }
+    let patch = TeamPatch { name, ..patch };
+    write(s, TokenScope::Admin, |w| Box::pin(edit(w, id, &patch))).await
+}
+
+async fn edit(w: &mut Work<'_>, id: Uuid, patch: &TeamPatch) -> Result<team::Model> {
     let current = live_team(w, id).await?;
-    if let Some(Some(parent)) = parent_id {
+    if let Some(Some(parent)) = patch.parent_id {
         live_team(w, parent).await?;
         if tenant::ancestors(w.db(), w.org(), Hierarchy::Teams, parent).await?.contains(&id) {
             return Err(Error::BadUserInput("a team cannot sit inside itself or one of its own sub-teams".into()));
@@ -72,11 +84,14 @@ async fn edit(w: &mut Work<'_>, id: Uuid, name: Option<&str>, parent_id: Option<
     }
     let before = current.clone();
     let mut row: team::ActiveModel = current.into();
-    if let Some(name) = name {
-        row.name = Set(name.to_owned());
+    if let Some(name) = &patch.name {
+        row.name = Set(name.clone());
     }
-    if let Some(parent) = parent_id {
+    if let Some(parent) = patch.parent_id {
         row.parent_id = Set(parent);
+    }
+    if let Some(days) = patch.check_in_rhythm_days {
+        row.check_in_rhythm_days = Set(days);
     }
     row.updated_at = Set(w.now());
     let updated = w.update::<team::Entity>(row).await?;

@@ -146,11 +146,7 @@ impl PlanningMutation {
     async fn update_initiative(&self, ctx: &Context<'_>, input: UpdateInitiativeInput) -> Result<InitiativePayload> {
         let s = scope(ctx)?;
         let assignee_id = clearable(Kind::Person, input.assignee_id)?;
-        let level = |l: MaybeUndefined<Level>| match l {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(l) => Some(Some(l.into())),
-        };
+        let level = |l: MaybeUndefined<Level>| Option::from(l.map_value(Into::into));
         let patch = InitiativePatch {
             title: input.title,
             assignee_id,

@@ -32,6 +32,8 @@ pub struct UpdateTeamInput {
     pub name: Option<String>,
     /// A new parent; `null` makes it a root team.
     pub parent_id: MaybeUndefined<ID>,
+    /// Days between the team's check-ins (1–90); `null` follows the organization's policy.
+    pub check_in_rhythm_days: MaybeUndefined<i32>,
 }
 
 /// A team to archive.
@@ -107,7 +109,9 @@ impl TeamMutation {
         let s = scope(ctx)?;
         let id = expect(Kind::Team, &input.id)?;
         let parent = clearable(Kind::Team, input.parent_id)?;
-        let team = team_writes::update(s.service(), id, input.name.as_deref(), parent).await.gql()?;
+        let check_in_rhythm_days = input.check_in_rhythm_days.into();
+        let patch = team_writes::TeamPatch { name: input.name, parent_id: parent, check_in_rhythm_days };
+        let team = team_writes::update(s.service(), id, patch).await.gql()?;
         Ok(written(&s, TeamPayload { client_mutation_id: input.client_mutation_id, team: Team(team.into()) }))
     }
 
