@@ -25,6 +25,7 @@ pub mod scalars;
 pub mod schema;
 pub mod subscription;
 pub mod team;
+pub mod team_week;
 pub mod tree;
 
 pub use schema::{AppSchema, Schemas, sdl};

@@ -18,5 +18,6 @@ pub mod organization;
 pub mod persisted_query;
 pub mod person;
 pub mod team;
+pub mod team_week;
 
 pub use enums::*;

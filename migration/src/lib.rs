@@ -9,6 +9,7 @@ mod m20261205_000003_persisted_queries;
 mod m20261206_000004_insight_policy;
 mod m20261206_000005_initiative_impact_effort;
 mod m20261206_000006_team_check_in_rhythm;
+mod m20261206_000007_team_weeks;
 
 /// Applies the Trellis migrations in order.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000004_insight_policy::Migration),
             Box::new(m20261206_000005_initiative_impact_effort::Migration),
             Box::new(m20261206_000006_team_check_in_rhythm::Migration),
+            Box::new(m20261206_000007_team_weeks::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ use service::key_results::write::{self as key_results, NewKeyResult};
 use service::objectives::write::{self as objectives, NewObjective};
 use service::objectives::{ObjectiveOrKeyResult, life};
 use service::planning::dependencies;
+use service::rhythm::weeks::{self, Item, Section, Week};
 use service::rules::measurability::Definition;
 use service::teams::write::{self as teams, Who};
 use service::{Actor, DatabaseConnection, FixedClock, Identity, OrgRole, Result, Scope, actor, organizations};
@@ -194,6 +195,28 @@ impl Seed<'_> {
             Some("Sales needs the enablement kit from Marketing before the new pricing launches"),
         )
         .await?;
+        self.sales_week(sales, &sam, conversion).await
+    }
+
+    /// Sales's note of this week, as Sam wrote it for the weekly meeting.
+    async fn sales_week(&self, sales: Uuid, sam: &Actor, conversion: Uuid) -> Result<()> {
+        let item = |section, text: &str, key_result_id| Item {
+            section,
+            text: text.into(),
+            key_result_id,
+            initiative_id: None,
+        };
+        let items = vec![
+            item(Section::Progress, "Trial conversion is up again this week", Some(conversion)),
+            item(Section::Plan, "Call every new trial on its third day", Some(conversion)),
+            item(Section::Problem, "The pricing pages still show the old plans: waiting for Marketing's kit", None),
+            item(
+                Section::Lesson,
+                "Trials that speak to a person in their first week convert twice as often",
+                Some(conversion),
+            ),
+        ];
+        weeks::write_note(self.by(sam), sales, Week::containing(self.now), items).await?;
         Ok(())
     }
 

@@ -20,6 +20,7 @@ pub enum Target {
     CheckIn(Uuid),
     Initiative(Uuid),
     Dependency(Uuid),
+    TeamWeek(Uuid),
 }
 
 impl Target {
@@ -36,6 +37,7 @@ impl Target {
             Target::CheckIn(_) => "check_in",
             Target::Initiative(_) => "initiative",
             Target::Dependency(_) => "dependency",
+            Target::TeamWeek(_) => "team_week",
         }
     }
 
@@ -51,7 +53,8 @@ impl Target {
             | Target::KeyResult(id)
             | Target::CheckIn(id)
             | Target::Initiative(id)
-            | Target::Dependency(id) => id,
+            | Target::Dependency(id)
+            | Target::TeamWeek(id) => id,
         }
     }
 }

@@ -56,6 +56,9 @@ pub enum Error {
     /// A driver or assignee is not a member of the owning team.
     #[error("{0}")]
     NotTeamMember(String),
+    /// The week's note is frozen: it was open until the end of the week after.
+    #[error("{0}")]
+    WeekFrozen(String),
     /// The database failed; the cause is logged, never sent.
     #[error("database error")]
     Database(#[from] DbErr),
@@ -79,6 +82,7 @@ impl Error {
             Error::NoKeyResults(_) => "NO_KEY_RESULTS",
             Error::NotMeasurable(_) => "NOT_MEASURABLE",
             Error::NotTeamMember(_) => "NOT_TEAM_MEMBER",
+            Error::WeekFrozen(_) => "WEEK_FROZEN",
             Error::Database(cause) if crate::db::availability::unreachable(cause) => "SERVICE_UNAVAILABLE",
             Error::Database(_) => "INTERNAL",
         }

@@ -69,7 +69,7 @@ pub enum Event {
         /// `cycle_closed` or `cycle_reopened`.
         change: String,
     },
-    /// A team, membership, cycle, policy, initiative or dependency changed.
+    /// A team, membership, cycle, policy, initiative, dependency or weekly note changed.
     Changed {
         organization_id: Uuid,
         kind: ChangeKind,
@@ -111,6 +111,7 @@ pub enum ChangeKind {
     Policy,
     Initiative,
     Dependency,
+    TeamWeek,
 }
 
 /// `row` of `kind` in `organization_id` went through `change`, concerning `team_ids`.

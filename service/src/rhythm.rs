@@ -11,6 +11,8 @@ use sea_orm::ColumnTrait;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+pub mod weeks;
+
 /// Days between check-ins for `team`: its own rhythm, else the organization's policy.
 pub fn days(team: Option<&team::Model>, policy: &InsightPolicy) -> u32 {
     team.and_then(|t| t.check_in_rhythm_days).and_then(|d| u32::try_from(d).ok()).unwrap_or(policy.check_in_rhythm_days)

@@ -98,6 +98,7 @@ tenant!(key_result, "key result");
 tenant!(check_in, "check-in");
 tenant!(initiative, "initiative");
 tenant!(dependency, "dependency");
+tenant!(team_week, "team week");
 tenant!(audit_event, "audit event");
 
 /// A query of `E` that can only ever see one organization's rows: it is made by

@@ -23,6 +23,7 @@ mod objectives;
 mod pagination;
 mod persisted;
 mod planning;
+mod rhythm;
 mod schema;
 mod snapshots;
 mod statements;

@@ -176,6 +176,14 @@ async fn every_write_leaves_its_audit_rows_and_announces_its_changes_after_commi
         &["dependency:resolved"],
     )
     .await;
+    // The demo wrote Sales's note of this week: writing it again updates it.
+    use service::rhythm::weeks::{self, Item, Section, Week};
+    let note =
+        vec![Item { section: Section::Plan, text: "Close the books".into(), key_result_id: None, initiative_id: None }];
+    let week = Week::containing(crate::support::now());
+    t.row(weeks::write_note(s, sales.id, week, note.clone()), &["team_week.write"], &["team_week:updated"]).await;
+    let next_week = Week::containing(crate::support::now() + chrono::Duration::days(7));
+    t.row(weeks::write_note(s, sales.id, next_week, note), &["team_week.write"], &["team_week:created"]).await;
 
     let carried = t
         .row(objectives::life::carry_over(s, o.id, next.id), &["objective.carry_over"], &["objective:carried_over"])

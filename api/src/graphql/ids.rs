@@ -22,9 +22,10 @@ pub enum Kind {
     Initiative,
     AuditEvent,
     Insight,
+    TeamWeekNote,
 }
 
-const KINDS: [Kind; 12] = [
+const KINDS: [Kind; 13] = [
     Kind::Organization,
     Kind::Person,
     Kind::Team,
@@ -37,6 +38,7 @@ const KINDS: [Kind; 12] = [
     Kind::Initiative,
     Kind::AuditEvent,
     Kind::Insight,
+    Kind::TeamWeekNote,
 ];
 
 impl Kind {
@@ -55,6 +57,7 @@ impl Kind {
             Kind::Initiative => "Initiative",
             Kind::AuditEvent => "AuditEvent",
             Kind::Insight => "Insight",
+            Kind::TeamWeekNote => "TeamWeekNote",
         }
     }
 }

@@ -78,6 +78,7 @@ impl AuditEvent {
             "check_in" => Kind::CheckIn,
             "initiative" => Kind::Initiative,
             "dependency" => Kind::Dependency,
+            "team_week" => Kind::TeamWeekNote,
             _ => Kind::AuditEvent,
         };
         encode(kind, self.0.entity_id)

@@ -186,6 +186,7 @@ pub struct Loaders {
     pub initiatives_of_key_result: Cached<Children<initiative::Entity>>,
     pub initiatives_of_person: Cached<Children<initiative::Entity>>,
     pub dependencies: Cached<ById<dependency::Entity>>,
+    pub initiatives: Cached<ById<initiative::Entity>>,
     pub insights_of_cycle: InsightsOfCycle,
 }
 
@@ -199,6 +200,7 @@ impl Loaders {
     ) -> Self {
         Loaders {
             dependencies: cached(ById::new(db, actor)),
+            initiatives: cached(ById::new(db, actor)),
             insights_of_cycle: InsightsOfCycle {
                 db: db.clone(),
                 actor: actor.clone(),
@@ -313,6 +315,7 @@ impl Loaders {
         self.dependencies_to.clear::<Uuid>();
         self.latest_check_ins.clear::<(Uuid, u64)>();
         self.dependencies.clear::<Uuid>();
+        self.initiatives.clear::<Uuid>();
         self.insights_of_cycle.clear();
         self.initiatives_of_key_result.clear::<Uuid>();
         self.initiatives_of_person.clear::<Uuid>();

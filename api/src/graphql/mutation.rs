@@ -6,6 +6,7 @@ pub mod cycle;
 pub mod key_result;
 pub mod objective;
 pub mod planning;
+pub mod rhythm;
 pub mod team;
 
 use crate::graphql::context::Scope;
@@ -23,6 +24,7 @@ pub struct Mutation(
     key_result::KeyResultMutation,
     check_in::CheckInMutation,
     planning::PlanningMutation,
+    rhythm::RhythmMutation,
 );
 
 /// Declares a Relay payload: `clientMutationId` plus the changed objects.

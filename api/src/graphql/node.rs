@@ -12,8 +12,9 @@ use crate::graphql::objective::Objective;
 use crate::graphql::organization::Organization;
 use crate::graphql::person::{Membership, Person};
 use crate::graphql::team::Team;
+use crate::graphql::team_week::TeamWeekNote;
 use async_graphql::{ID, Interface, Result};
-use entity::{audit_event, check_in, dependency, initiative, membership};
+use entity::{audit_event, check_in, dependency, initiative, membership, team_week};
 use service::tenant;
 
 /// Anything with a global id.
@@ -31,6 +32,7 @@ pub enum Node {
     Dependency(Dependency),
     Initiative(Initiative),
     AuditEvent(AuditEvent),
+    TeamWeekNote(TeamWeekNote),
 }
 
 /// The node behind a global id, or none when it does not exist in the caller's
@@ -61,6 +63,8 @@ pub async fn resolve(s: &Scope<'_>, id: &ID) -> Result<Option<Node>> {
         // Insights are computed for a cycle, not stored: their ids name findings to match
         // across reads, not rows to fetch.
         Kind::Insight => None,
+        Kind::TeamWeekNote => found(tenant::get::<team_week::Entity>(s.db, s.actor, uuid).await)?
+            .map(|m| Node::TeamWeekNote(TeamWeekNote(m.into()))),
     })
 }
 

@@ -16,6 +16,7 @@ use crate::graphql::person::Person;
 use crate::graphql::prefetch;
 use crate::graphql::rhythm::DueCheckIn;
 use crate::graphql::team::Team;
+use crate::graphql::team_week::TeamWeek;
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use service::objectives::ObjectiveFilter as ServiceObjectiveFilter;
 use service::teams::TeamFilter;
@@ -267,6 +268,16 @@ impl Query {
         let now = s.clock.now();
         let due = service::rhythm::due(s.db, s.actor, expect(Kind::Team, &team_id)?, now).await.gql()?;
         Ok(due.into_iter().map(|d| DueCheckIn::new(d, now)).collect())
+    }
+    /// A team's ISO week (`2026-W47`; this week when left out), for its weekly meeting:
+    /// its note and the check-ins recorded on its key results during the week.
+    async fn team_week(&self, ctx: &Context<'_>, team_id: ID, week: Option<String>) -> Result<TeamWeek> {
+        use service::rhythm::weeks::{self, Week};
+        let s = scope(ctx)?;
+        let now = s.clock.now();
+        let week = week.as_deref().map(Week::parse).transpose().gql()?.unwrap_or_else(|| Week::containing(now));
+        let found = weeks::read(s.db, s.actor, expect(Kind::Team, &team_id)?, week).await.gql()?;
+        Ok(TeamWeek { week: found, now })
     }
     /// Objectives, oldest first, filtered.
     #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]

@@ -89,9 +89,11 @@ pub enum ChangeKind {
     Policy,
     Initiative,
     Dependency,
+    TeamWeek,
 }
 
-/// A team, membership, cycle, the policy, an initiative or a dependency changed (or, with
+/// A team, membership, cycle, the policy, an initiative, a dependency or a team's weekly
+/// note changed (or, with
 /// `resync`, events may have been missed: refetch).
 #[derive(SimpleObject, Default)]
 pub struct ChangeEvent {
@@ -116,6 +118,7 @@ fn changed_id(kind: service::events::ChangeKind, id: Uuid) -> ID {
         K::Policy => Kind::Organization,
         K::Initiative => Kind::Initiative,
         K::Dependency => Kind::Dependency,
+        K::TeamWeek => Kind::TeamWeekNote,
     };
     encode(kind, id)
 }
