@@ -93,8 +93,7 @@ pub enum ChangeKind {
 }
 
 /// A team, membership, cycle, the policy, an initiative, a dependency or a team's weekly
-/// note changed (or, with
-/// `resync`, events may have been missed: refetch).
+/// note changed (or, with `resync`, events may have been missed: refetch).
 #[derive(SimpleObject, Default)]
 pub struct ChangeEvent {
     pub resync: bool,
