@@ -134,6 +134,12 @@ async fn world() -> World {
     }
 }
 
+/// The ISO week of today, as `writeTeamWeek` names it.
+fn this_week() -> String {
+    let week = chrono::Datelike::iso_week(&chrono::Utc::now().date_naive());
+    format!("{}-W{:02}", week.year(), week.week())
+}
+
 /// What a mutation does against a closed cycle.
 enum Expect {
     /// Refused with this code, leaving no trace.
@@ -158,6 +164,15 @@ fn table(w: &World) -> Vec<(&'static str, Expect)> {
         ("updateTeamMember", OutsideCycles),
         ("removeTeamMember", OutsideCycles),
         ("updatePolicy", OutsideCycles),
+        (
+            "writeTeamWeek",
+            Refused(
+                "CYCLE_CLOSED",
+                "writeTeamWeek(input: $i) { clientMutationId }",
+                json!({ "i": { "teamId": w.sales_team, "week": this_week(), "items": [
+                    { "section": "PROGRESS", "text": "A link into the closed quarter", "keyResultId": kr }] } }),
+            ),
+        ),
         ("reopenCycle", Reopens),
         (
             "createCycle",

@@ -46,7 +46,7 @@ fn allowed(mutation: &str) -> Option<&'static [Who]> {
         // Leads of either team: Marketing's lead is the other end.
         "resolveDependency" => &[Lead, OtherLead, Admin, OkrWriter],
         "checkIn" => &[Member, Lead, Admin, CheckinWriter, OkrWriter],
-        "createInitiative" | "updateInitiative" => &[Member, Lead, Admin, OkrWriter],
+        "createInitiative" | "updateInitiative" | "writeTeamWeek" => &[Member, Lead, Admin, OkrWriter],
         _ => return None,
     })
 }
@@ -269,6 +269,11 @@ impl Fixture {
             }
             "createDependency" => json!({ "fromId": self.draft(false).await, "toId": self.marketing_objective }),
             "resolveDependency" => json!({ "id": self.dependency().await }),
+            "writeTeamWeek" => {
+                let week = chrono::Datelike::iso_week(&chrono::Utc::now().date_naive());
+                let items = json!([{ "section": "PLAN", "text": format!("Plan {n}"), "keyResultId": self.sales_kr }]);
+                json!({ "teamId": self.sales_team, "week": format!("{}-W{:02}", week.year(), week.week()), "items": items })
+            }
             other => panic!("no input for {other}"),
         }
     }

@@ -208,3 +208,21 @@ async fn insights_read_again_only_the_check_in_histories_that_changed() {
     assert_eq!(behind["node"]["figures"]["checkIns"], 5, "the new check-in counts");
     assert_eq!(read().await.0, again, "and is current again");
 }
+
+#[tokio::test]
+async fn a_team_week_and_its_due_check_ins_cost_the_same_statements_for_10_and_1000_objectives() {
+    let small = Scale { teams: 1, objectives_per_team: 10, key_results_per_objective: 3, check_ins_per_key_result: 4 };
+    let large = Scale { objectives_per_team: 1000, ..small };
+    let due = "query($team: ID!) { dueCheckIns(teamId: $team) { keyResult { title } dueAt overdue } }";
+    let week = "query($team: ID!) { teamWeek(teamId: $team) { week editable note { items { text } }
+        checkIns { value keyResult { title } } } }";
+    let mut counts = Vec::new();
+    for (slug, scale) in [("small", small), ("large", large)] {
+        let (app, generated, admin) = generated(slug, scale).await;
+        let team = json!({ "team": id("Team", generated.root_team_id) });
+        app.data(&admin, due, team.clone()).await;
+        counts.push((statements(&app, &admin, due, team.clone()).await, statements(&app, &admin, week, team).await));
+    }
+    assert_eq!(counts[0], counts[1], "(due check-ins, team week) statements for 10 vs 1000 objectives");
+    assert!(counts[1].0 <= 5 && counts[1].1 <= 5, "{counts:?}");
+}

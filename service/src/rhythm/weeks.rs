@@ -5,6 +5,7 @@
 
 use crate::audit::Target;
 use crate::events::{self, ChangeKind};
+use crate::objectives::guards;
 use crate::permissions::{self, TokenScope};
 use crate::rules::validate;
 use crate::scope::Scope;
@@ -243,6 +244,11 @@ async fn linked_to_team(w: &Work<'_>, team_id: Uuid, items: &[Item]) -> Result<(
         .filter(|k| objectives.get(&k.objective_id).is_some_and(|o| o.team_id == team_id))
         .map(|k| k.id)
         .collect();
+    // A note may not make a new link into a closed cycle: its rows are frozen.
+    let cycles: HashSet<Uuid> = objectives.values().map(|o| o.cycle_id).collect();
+    for cycle in cycles {
+        guards::open_cycle(w.db(), w.org(), cycle).await?;
+    }
     for item in items {
         if let Some(id) = item.key_result_id
             && !teams_key_results.contains(&id)
