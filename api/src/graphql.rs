@@ -26,6 +26,7 @@ pub mod schema;
 pub mod subscription;
 pub mod team;
 pub mod team_week;
+pub mod theme;
 pub mod tree;
 
 pub use schema::{AppSchema, Schemas, sdl};

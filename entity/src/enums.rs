@@ -131,6 +131,31 @@ pub enum Level {
     High,
 }
 
+/// A Balanced Scorecard perspective a theme can sit in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum Perspective {
+    #[sea_orm(string_value = "FINANCIAL")]
+    Financial,
+    #[sea_orm(string_value = "CUSTOMER")]
+    Customer,
+    #[sea_orm(string_value = "INTERNAL_PROCESSES")]
+    InternalProcesses,
+    #[sea_orm(string_value = "LEARNING_AND_GROWTH")]
+    LearningAndGrowth,
+}
+
+/// Whether a theme is pursued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ThemeState {
+    #[sea_orm(string_value = "ACTIVE")]
+    Active,
+    /// Kept for history; no new links.
+    #[sea_orm(string_value = "ARCHIVED")]
+    Archived,
+}
+
 /// Life of an initiative.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]

@@ -14,10 +14,12 @@ pub mod initiative;
 pub mod key_result;
 pub mod membership;
 pub mod objective;
+pub mod objective_theme;
 pub mod organization;
 pub mod persisted_query;
 pub mod person;
 pub mod team;
 pub mod team_week;
+pub mod theme;
 
 pub use enums::*;

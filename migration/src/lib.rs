@@ -10,6 +10,7 @@ mod m20261206_000004_insight_policy;
 mod m20261206_000005_initiative_impact_effort;
 mod m20261206_000006_team_check_in_rhythm;
 mod m20261206_000007_team_weeks;
+mod m20261206_000008_strategy_themes;
 
 /// Applies the Trellis migrations in order.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000005_initiative_impact_effort::Migration),
             Box::new(m20261206_000006_team_check_in_rhythm::Migration),
             Box::new(m20261206_000007_team_weeks::Migration),
+            Box::new(m20261206_000008_strategy_themes::Migration),
         ]
     }
 }

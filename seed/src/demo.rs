@@ -3,7 +3,7 @@
 //! them: the demo is proof that the rules accept it.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use entity::{AlignmentKind, Confidence, KeyResultKind, KeyResultUnit, ProgressDriver, TeamRole};
+use entity::{AlignmentKind, Confidence, KeyResultKind, KeyResultUnit, Perspective, ProgressDriver, TeamRole};
 use service::check_ins::{self, NewCheckIn};
 use service::cycles::write::{self as cycles, NewCycle};
 use service::events::Bus;
@@ -12,6 +12,7 @@ use service::objectives::write::{self as objectives, NewObjective};
 use service::objectives::{ObjectiveOrKeyResult, life};
 use service::planning::dependencies;
 use service::rhythm::weeks::{self, Item, Section, Week};
+use service::strategy::write::{self as strategy, NewTheme};
 use service::rules::measurability::Definition;
 use service::teams::write::{self as teams, Who};
 use service::{Actor, DatabaseConnection, FixedClock, Identity, OrgRole, Result, Scope, actor, organizations};
@@ -195,7 +196,35 @@ impl Seed<'_> {
             Some("Sales needs the enablement kit from Marketing before the new pricing launches"),
         )
         .await?;
-        self.sales_week(sales, &sam, conversion).await
+        self.sales_week(sales, &sam, conversion).await?;
+        self.strategy(company_objective, year_start).await
+    }
+
+    /// Company X's strategy for three years, as the four Balanced Scorecard perspectives;
+    /// the company objective serves two of them, and nobody works on learning this quarter.
+    async fn strategy(&self, company_objective: Uuid, from: NaiveDate) -> Result<()> {
+        let themes = [
+            ("Return to profitable growth", Perspective::Financial, "#2f855a"),
+            ("Be the supplier customers recommend", Perspective::Customer, "#2b6cb0"),
+            ("Sell without friction", Perspective::InternalProcesses, "#c05621"),
+            ("Learn faster than the market", Perspective::LearningAndGrowth, "#6b46c1"),
+        ];
+        let mut ids = Vec::new();
+        for (position, (name, perspective, colour)) in themes.into_iter().enumerate() {
+            let theme = NewTheme {
+                name: name.into(),
+                description: None,
+                perspective: Some(perspective),
+                colour: colour.into(),
+                position: i32::try_from(position).unwrap_or_default(),
+                starts_on: from,
+                ends_on: from.with_year(from.year() + 3).and_then(|d| d.pred_opt()),
+            };
+            ids.push(strategy::create(self.admin(), theme).await?.id);
+        }
+        let served = ids[..3].to_vec();
+        strategy::set_objective_themes(self.admin(), company_objective, served).await?;
+        Ok(())
     }
 
     /// Sales's note of this week, as Sam wrote it for the weekly meeting.

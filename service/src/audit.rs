@@ -21,6 +21,7 @@ pub enum Target {
     Initiative(Uuid),
     Dependency(Uuid),
     TeamWeek(Uuid),
+    Theme(Uuid),
 }
 
 impl Target {
@@ -38,6 +39,7 @@ impl Target {
             Target::Initiative(_) => "initiative",
             Target::Dependency(_) => "dependency",
             Target::TeamWeek(_) => "team_week",
+            Target::Theme(_) => "theme",
         }
     }
 
@@ -54,7 +56,8 @@ impl Target {
             | Target::CheckIn(id)
             | Target::Initiative(id)
             | Target::Dependency(id)
-            | Target::TeamWeek(id) => id,
+            | Target::TeamWeek(id)
+            | Target::Theme(id) => id,
         }
     }
 }

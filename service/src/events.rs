@@ -112,6 +112,7 @@ pub enum ChangeKind {
     Initiative,
     Dependency,
     TeamWeek,
+    Theme,
 }
 
 /// `row` of `kind` in `organization_id` went through `change`, concerning `team_ids`.

@@ -23,6 +23,7 @@ pub mod persisted_queries;
 pub mod planning;
 pub mod read_models;
 pub mod rhythm;
+pub mod strategy;
 pub mod rules;
 pub mod scope;
 pub mod search;

@@ -99,6 +99,8 @@ tenant!(check_in, "check-in");
 tenant!(initiative, "initiative");
 tenant!(dependency, "dependency");
 tenant!(team_week, "team week");
+tenant!(theme, "theme");
+tenant!(objective_theme, "objective theme");
 tenant!(audit_event, "audit event");
 
 /// A query of `E` that can only ever see one organization's rows: it is made by

@@ -26,6 +26,7 @@ mod planning;
 mod rhythm;
 mod schema;
 mod snapshots;
+mod strategy;
 mod statements;
 mod teams;
 mod tenancy;

@@ -23,9 +23,10 @@ pub enum Kind {
     AuditEvent,
     Insight,
     TeamWeekNote,
+    Theme,
 }
 
-const KINDS: [Kind; 13] = [
+const KINDS: [Kind; 14] = [
     Kind::Organization,
     Kind::Person,
     Kind::Team,
@@ -39,6 +40,7 @@ const KINDS: [Kind; 13] = [
     Kind::AuditEvent,
     Kind::Insight,
     Kind::TeamWeekNote,
+    Kind::Theme,
 ];
 
 impl Kind {
@@ -58,6 +60,7 @@ impl Kind {
             Kind::AuditEvent => "AuditEvent",
             Kind::Insight => "Insight",
             Kind::TeamWeekNote => "TeamWeekNote",
+            Kind::Theme => "Theme",
         }
     }
 }

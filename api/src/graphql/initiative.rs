@@ -79,6 +79,7 @@ impl AuditEvent {
             "initiative" => Kind::Initiative,
             "dependency" => Kind::Dependency,
             "team_week" => Kind::TeamWeekNote,
+            "theme" => Kind::Theme,
             _ => Kind::AuditEvent,
         };
         encode(kind, self.0.entity_id)

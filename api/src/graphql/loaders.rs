@@ -127,6 +127,22 @@ impl Loader<(Uuid, u64)> for LatestCheckIns {
 
 type Cached<T> = DataLoader<T, HashMapCache>;
 
+/// The themes each objective serves, its own and inherited up the alignment chain.
+pub struct ThemesOfObjective {
+    db: DatabaseConnection,
+    actor: Actor,
+}
+
+impl Loader<Uuid> for ThemesOfObjective {
+    type Value = Rows<theme::Model>;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Rows<theme::Model>>, Self::Error> {
+        let found = service::strategy::themes_of(&self.db, &self.actor, keys).await.map_err(Arc::new)?;
+        Ok(found.into_iter().map(|(id, themes)| (id, themes.into_iter().map(Arc::new).collect())).collect())
+    }
+}
+
 /// Each cycle's insights, computed once per request however many fields ask for them,
 /// also when they ask at the same time (a DataLoader would start a second batch for a key
 /// whose first batch is still running).
@@ -187,6 +203,9 @@ pub struct Loaders {
     pub initiatives_of_person: Cached<Children<initiative::Entity>>,
     pub dependencies: Cached<ById<dependency::Entity>>,
     pub initiatives: Cached<ById<initiative::Entity>>,
+    pub themes: Cached<ById<theme::Entity>>,
+    pub themes_of_objective: Cached<ThemesOfObjective>,
+    pub links_of_theme: Cached<Children<objective_theme::Entity>>,
     pub insights_of_cycle: InsightsOfCycle,
 }
 
@@ -201,6 +220,15 @@ impl Loaders {
         Loaders {
             dependencies: cached(ById::new(db, actor)),
             initiatives: cached(ById::new(db, actor)),
+            themes: cached(ById::new(db, actor)),
+            themes_of_objective: cached(ThemesOfObjective { db: db.clone(), actor: actor.clone() }),
+            links_of_theme: cached(Children::<objective_theme::Entity>::new(
+                db,
+                actor,
+                objective_theme::Column::ThemeId,
+                |l| Some(l.theme_id),
+                None,
+            )),
             insights_of_cycle: InsightsOfCycle {
                 db: db.clone(),
                 actor: actor.clone(),
@@ -316,6 +344,9 @@ impl Loaders {
         self.latest_check_ins.clear::<(Uuid, u64)>();
         self.dependencies.clear::<Uuid>();
         self.initiatives.clear::<Uuid>();
+        self.themes.clear::<Uuid>();
+        self.themes_of_objective.clear::<Uuid>();
+        self.links_of_theme.clear::<Uuid>();
         self.insights_of_cycle.clear();
         self.initiatives_of_key_result.clear::<Uuid>();
         self.initiatives_of_person.clear::<Uuid>();

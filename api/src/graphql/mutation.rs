@@ -7,6 +7,7 @@ pub mod key_result;
 pub mod objective;
 pub mod planning;
 pub mod rhythm;
+pub mod strategy;
 pub mod team;
 
 use crate::graphql::context::Scope;
@@ -25,6 +26,7 @@ pub struct Mutation(
     check_in::CheckInMutation,
     planning::PlanningMutation,
     rhythm::RhythmMutation,
+    strategy::StrategyMutation,
 );
 
 /// Declares a Relay payload: `clientMutationId` plus the changed objects.

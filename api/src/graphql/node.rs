@@ -13,6 +13,7 @@ use crate::graphql::organization::Organization;
 use crate::graphql::person::{Membership, Person};
 use crate::graphql::team::Team;
 use crate::graphql::team_week::TeamWeekNote;
+use crate::graphql::theme::Theme;
 use async_graphql::{ID, Interface, Result};
 use entity::{audit_event, check_in, dependency, initiative, membership, team_week};
 use service::tenant;
@@ -33,6 +34,7 @@ pub enum Node {
     Initiative(Initiative),
     AuditEvent(AuditEvent),
     TeamWeekNote(TeamWeekNote),
+    Theme(Theme),
 }
 
 /// The node behind a global id, or none when it does not exist in the caller's
@@ -65,6 +67,7 @@ pub async fn resolve(s: &Scope<'_>, id: &ID) -> Result<Option<Node>> {
         Kind::Insight => None,
         Kind::TeamWeekNote => found(tenant::get::<team_week::Entity>(s.db, s.actor, uuid).await)?
             .map(|m| Node::TeamWeekNote(TeamWeekNote(m.into()))),
+        Kind::Theme => l.themes.load_one(uuid).await.gql()?.map(|m| Node::Theme(Theme(m))),
     })
 }
 

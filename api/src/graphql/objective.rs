@@ -48,6 +48,12 @@ impl Objective {
     async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
         Ok(scope(ctx)?.loaders.teams.load_one(self.0.team_id).await.gql()?.map(Team))
     }
+    /// The strategic themes it serves: a company objective's own, and for the others
+    /// those of what they align to, up the chain (computed, never stored twice).
+    async fn themes(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::theme::Theme>> {
+        let themes = scope(ctx)?.loaders.themes_of_objective.load_one(self.0.id).await.gql()?.unwrap_or_default();
+        Ok(themes.into_iter().map(crate::graphql::theme::Theme).collect())
+    }
     async fn cycle(&self, ctx: &Context<'_>) -> Result<Option<Cycle>> {
         Ok(scope(ctx)?.loaders.cycles.load_one(self.0.cycle_id).await.gql()?.map(Cycle))
     }

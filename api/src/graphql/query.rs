@@ -17,6 +17,7 @@ use crate::graphql::prefetch;
 use crate::graphql::rhythm::DueCheckIn;
 use crate::graphql::team::Team;
 use crate::graphql::team_week::TeamWeek;
+use crate::graphql::theme::{StrategyMap, Theme, ThemeState};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use service::objectives::ObjectiveFilter as ServiceObjectiveFilter;
 use service::teams::TeamFilter;
@@ -278,6 +279,20 @@ impl Query {
         let week = week.as_deref().map(Week::parse).transpose().gql()?.unwrap_or_else(|| Week::containing(now));
         let found = weeks::read(s.db, s.actor, expect(Kind::Team, &team_id)?, week).await.gql()?;
         Ok(TeamWeek { week: found, now })
+    }
+    /// The organization's strategic themes, in their order; only those in `state` when given.
+    async fn themes(&self, ctx: &Context<'_>, state: Option<ThemeState>) -> Result<Vec<Theme>> {
+        let s = scope(ctx)?;
+        let themes = service::strategy::themes(s.db, s.actor, state.map(Into::into)).await.gql()?;
+        Ok(themes.into_iter().map(|t| Theme(t.into())).collect())
+    }
+    /// A cycle's strategy map: the active themes whose period overlaps it, the company
+    /// objectives serving each, and the cycle's objectives aligned under those, with each
+    /// theme's progress and status; themes nobody serves this cycle are named.
+    async fn strategy_map(&self, ctx: &Context<'_>, cycle_id: ID) -> Result<StrategyMap> {
+        let s = scope(ctx)?;
+        let map = service::strategy::map(s.db, s.actor, expect(Kind::Cycle, &cycle_id)?, s.clock.now()).await.gql()?;
+        Ok(StrategyMap(map))
     }
     /// Objectives, oldest first, filtered.
     #[graphql(complexity = "PageArgs::complexity(first, last, child_complexity)")]

@@ -90,6 +90,7 @@ pub enum ChangeKind {
     Initiative,
     Dependency,
     TeamWeek,
+    Theme,
 }
 
 /// A team, membership, cycle, the policy, an initiative, a dependency or a team's weekly
@@ -118,6 +119,7 @@ fn changed_id(kind: service::events::ChangeKind, id: Uuid) -> ID {
         K::Initiative => Kind::Initiative,
         K::Dependency => Kind::Dependency,
         K::TeamWeek => Kind::TeamWeekNote,
+        K::Theme => Kind::Theme,
     };
     encode(kind, id)
 }

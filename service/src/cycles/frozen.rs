@@ -65,7 +65,7 @@ macro_rules! timeless {
     )*};
 }
 
-timeless!(person, team, membership, team_week);
+timeless!(person, team, membership, team_week, theme);
 
 impl InCycle for cycle::Entity {
     fn anchors(row: &cycle::ActiveModel, inserting: bool) -> Vec<Anchor> {
@@ -111,6 +111,16 @@ impl InCycle for check_in::Entity {
 impl InCycle for initiative::Entity {
     fn anchors(row: &initiative::ActiveModel, _: bool) -> Vec<Anchor> {
         held(&row.key_result_id).map(|id| Anchor::KeyResult(*id)).into_iter().collect()
+    }
+    fn itself(_: Uuid) -> Option<Anchor> {
+        None
+    }
+}
+
+impl InCycle for objective_theme::Entity {
+    /// A link belongs to its objective: a closed cycle's objectives keep their themes.
+    fn anchors(row: &objective_theme::ActiveModel, _: bool) -> Vec<Anchor> {
+        held(&row.objective_id).map(|id| Anchor::Objective(*id)).into_iter().collect()
     }
     fn itself(_: Uuid) -> Option<Anchor> {
         None
