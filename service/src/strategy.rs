@@ -8,7 +8,7 @@ use crate::tenant::{self, Owner, one_of, scoped};
 use crate::{Actor, Error, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{ObjectiveState, ThemeState, cycle, objective, objective_theme, team, theme};
-use sea_orm::{ColumnTrait, ConnectionTrait};
+use sea_orm::ConnectionTrait;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 

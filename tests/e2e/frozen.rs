@@ -164,6 +164,16 @@ fn table(w: &World) -> Vec<(&'static str, Expect)> {
         ("updateTeamMember", OutsideCycles),
         ("removeTeamMember", OutsideCycles),
         ("updatePolicy", OutsideCycles),
+        ("createTheme", OutsideCycles),
+        ("updateTheme", OutsideCycles),
+        (
+            "setObjectiveThemes",
+            Refused(
+                "CYCLE_CLOSED",
+                "setObjectiveThemes(input: $i) { clientMutationId }",
+                json!({ "i": { "objectiveId": w.company, "themeIds": [] } }),
+            ),
+        ),
         (
             "writeTeamWeek",
             Refused(

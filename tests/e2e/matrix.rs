@@ -37,9 +37,11 @@ fn allowed(mutation: &str) -> Option<&'static [Who]> {
     const LEADS: &[Who] = &[Lead, Admin, OkrWriter];
     Some(match mutation {
         "createTeam" | "updateTeam" | "archiveTeam" | "addTeamMember" | "updateTeamMember" | "removeTeamMember"
-        | "createCycle" | "updateCycle" | "activateCycle" | "closeCycle" | "reopenCycle" => ADMINS,
+        | "createCycle" | "updateCycle" | "activateCycle" | "closeCycle" | "reopenCycle" | "updateTheme" => ADMINS,
+        // Leads of the company team (nobody in this table) and admins.
+        "setObjectiveThemes" => &[Admin, OkrWriter],
         // Names no id: the foreigner changes their own organization's policy.
-        "updatePolicy" => &[Admin, Foreign],
+        "updatePolicy" | "createTheme" => &[Admin, Foreign],
         "createObjective" | "updateObjective" | "alignObjective" | "activateObjective" | "closeObjective"
         | "carryOverObjective" | "archiveObjective" | "createKeyResult" | "updateKeyResult" | "archiveKeyResult"
         | "createDependency" => LEADS,
@@ -157,10 +159,16 @@ impl Fixture {
             "createKeyResult" => "keyResult { id }",
             "createInitiative" => "initiative { id }",
             "createDependency" => "dependency { id }",
+            "createTheme" => "theme { id }",
             _ => "clientMutationId",
         };
         let query = format!("mutation($i: {}!) {{ {mutation}(input: $i) {{ {selection} }} }}", input_type(mutation));
         self.app.data(&self.admin, &query, json!({ "i": input })).await[mutation].clone()
+    }
+
+    async fn theme(&self) -> Value {
+        let input = json!({ "name": format!("Theme {}", self.next()), "colour": "#654321", "startsOn": "2026-01-01" });
+        id(&self.run("createTheme", input).await, &["theme", "id"])
     }
 
     async fn team(&self) -> Value {
@@ -274,6 +282,9 @@ impl Fixture {
                 let items = json!([{ "section": "PLAN", "text": format!("Plan {n}"), "keyResultId": self.sales_kr }]);
                 json!({ "teamId": self.sales_team, "week": format!("{}-W{:02}", week.year(), week.week()), "items": items })
             }
+            "createTheme" => json!({ "name": format!("Theme {n}"), "colour": "#123456", "startsOn": "2026-01-01" }),
+            "updateTheme" => json!({ "id": self.theme().await, "position": n }),
+            "setObjectiveThemes" => json!({ "objectiveId": self.company_objective, "themeIds": [self.theme().await] }),
             other => panic!("no input for {other}"),
         }
     }

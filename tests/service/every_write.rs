@@ -185,6 +185,26 @@ async fn every_write_leaves_its_audit_rows_and_announces_its_changes_after_commi
     let next_week = Week::containing(crate::support::now() + chrono::Duration::days(7));
     t.row(weeks::write_note(s, sales.id, next_week, note), &["team_week.write"], &["team_week:created"]).await;
 
+    use service::strategy::write::{self as strategy, NewTheme, ThemePatch};
+    let new = NewTheme {
+        name: "Own the mid-market".into(),
+        description: None,
+        perspective: Some(entity::Perspective::Customer),
+        colour: "#336699".into(),
+        position: 7,
+        starts_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        ends_on: None,
+    };
+    let theme = t.row(strategy::create(s, new), &["theme.create"], &["theme:created"]).await;
+    let archive = ThemePatch { state: Some(entity::ThemeState::Archived), ..Default::default() };
+    t.row(strategy::update(s, theme.id, archive), &["theme.update"], &["theme:archived"]).await;
+    let served = t.row(
+        strategy::set_objective_themes(s, company.id, Vec::new()),
+        &["objective.set_themes"],
+        &["theme:linked", "theme:linked", "theme:linked"],
+    );
+    assert!(served.await.is_empty());
+
     let carried = t
         .row(objectives::life::carry_over(s, o.id, next.id), &["objective.carry_over"], &["objective:carried_over"])
         .await

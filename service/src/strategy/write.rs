@@ -182,7 +182,13 @@ async fn link(w: &mut Work<'_>, objective_id: Uuid, theme_ids: &[Uuid]) -> Resul
     }
     w.audit(Target::Objective(objective_id), "set_themes", Some(&before), Some(&wanted)).await?;
     for theme_id in before.iter().chain(&wanted).collect::<HashSet<_>>() {
-        w.announce(events::changed(objective.organization_id, ChangeKind::Theme, *theme_id, "linked", [objective.team_id]));
+        w.announce(events::changed(
+            objective.organization_id,
+            ChangeKind::Theme,
+            *theme_id,
+            "linked",
+            [objective.team_id],
+        ));
     }
     let mut wanted = wanted;
     wanted.sort_by_key(|id| themes.get(id).map(|t| (t.position, t.id)));

@@ -110,7 +110,8 @@ impl StrategyMutation {
         themes::set_objective_themes(s.service(), objective, theme_ids).await.gql()?;
         written(&s, ());
         let objective = s.loaders.objectives.load_one(objective).await.gql()?;
-        let objective = objective.ok_or_else(|| service::Error::not_found("objective", input.objective_id.0.clone())).gql()?;
+        let objective =
+            objective.ok_or_else(|| service::Error::not_found("objective", input.objective_id.0.clone())).gql()?;
         Ok(ObjectiveThemesPayload { client_mutation_id: input.client_mutation_id, objective: Objective(objective) })
     }
 }
