@@ -284,7 +284,7 @@ pub struct Limits {
     pub max_depth: usize,
     /// Highest complexity a query may have (each field 1, lists × their page size,
     /// introspection lists × their size in this schema).
-    #[arg(long, env = "TRELLIS_MAX_COMPLEXITY", default_value_t = 50_000)]
+    #[arg(long, env = "TRELLIS_MAX_COMPLEXITY", default_value_t = 100_000)]
     pub max_complexity: usize,
     /// Longest GraphQL document, in bytes (bounds its tokens: each is at least one byte).
     #[arg(long, env = "TRELLIS_MAX_QUERY_BYTES", default_value_t = 32 * 1024)]
@@ -358,7 +358,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 1024 * 1024,
             max_depth: 12,
-            max_complexity: 50_000,
+            max_complexity: 100_000,
             max_query_bytes: 32 * 1024,
             max_aliases: 30,
             max_root_fields: 30,

@@ -29,6 +29,7 @@ pub enum InsightKind {
     BlockedByDependency,
     NoKeyResults,
     UnassignedWork,
+    UnservedTheme,
 }
 
 /// How urgent an insight is.
@@ -46,12 +47,17 @@ pub enum Subject {
     Objective(Uuid),
     Team(Uuid),
     Dependency(Uuid),
+    Theme(Uuid),
 }
 
 impl Subject {
     pub fn id(&self) -> Uuid {
         match self {
-            Subject::KeyResult(id) | Subject::Objective(id) | Subject::Team(id) | Subject::Dependency(id) => *id,
+            Subject::KeyResult(id)
+            | Subject::Objective(id)
+            | Subject::Team(id)
+            | Subject::Dependency(id)
+            | Subject::Theme(id) => *id,
         }
     }
 }
@@ -102,6 +108,10 @@ pub enum Figures {
         progress: f64,
         expected_progress: f64,
         projected_score: Option<f64>,
+    },
+    UnservedTheme {
+        /// Company objectives that serve it but are not active (drafts, closed).
+        inactive_objectives: usize,
     },
 }
 

@@ -141,6 +141,16 @@ fn overlaps(starts_on: NaiveDate, ends_on: Option<NaiveDate>, cycle: &cycle::Mod
 /// whatever the organization's size.
 pub async fn map(db: &impl ConnectionTrait, actor: &Actor, cycle_id: Uuid, now: DateTime<Utc>) -> Result<StrategyMap> {
     let cycle = tenant::get::<cycle::Entity>(db, actor, cycle_id).await?;
+    map_of(db, actor, cycle, now).await
+}
+
+/// [`map`] of a cycle already read: four statements.
+pub async fn map_of(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    cycle: cycle::Model,
+    now: DateTime<Utc>,
+) -> Result<StrategyMap> {
     let mut themes = themes(db, actor, Some(ThemeState::Active)).await?;
     themes.retain(|t| overlaps(t.starts_on, t.ends_on, &cycle));
     let theme_ids: Vec<Uuid> = themes.iter().map(|t| t.id).collect();

@@ -460,3 +460,20 @@ async fn with_two_replicas_each_subscriber_hears_each_change_once() {
         assert_eq!(falling, 1);
     }
 }
+
+#[tokio::test]
+async fn unserved_theme_names_strategy_nobody_works_on_and_clears_once_served() {
+    let demo = Demo::start().await;
+    let found = demo.of("UNSERVED_THEME").await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (team, learning) = &found[0];
+    assert_eq!((team.as_str(), &learning["severity"]), ("Company X", &json!("WARNING")));
+    assert!(learning["message"].as_str().unwrap().contains("Learn faster than the market"), "{learning}");
+    assert_eq!(learning["subject"]["__typename"], "Theme");
+    let themes = demo.app.data(&demo.token, "{ themes { id } }", json!({})).await;
+    let every: Vec<Value> = themes["themes"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect();
+    let company = demo.id_of("revenue back to positive").await;
+    let query = "mutation($i: SetObjectiveThemesInput!) { setObjectiveThemes(input: $i) { objective { id } } }";
+    demo.mutate(query, json!({ "objectiveId": company, "themeIds": every })).await;
+    assert!(demo.of("UNSERVED_THEME").await.is_empty());
+}

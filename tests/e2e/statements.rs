@@ -172,9 +172,10 @@ async fn insights_cost_the_same_statements_for_12_and_1000_objectives_however_ma
             .push((statements(&app, &admin, alone, cycle.clone()).await, statements(&app, &admin, query, cycle).await));
     }
     assert_eq!(counts[0], counts[1], "(insights, with nested insights) statements for 12 vs 1000 objectives");
-    // Eight statements compute a cycle's insights; the page of objectives, their key
-    // results and the insights' teams add three, and nested insights none.
-    assert!(counts[1].0 <= 9 && counts[1].1 <= 12, "{counts:?}");
+    // Twelve statements compute a cycle's insights (seven of them its OKRs, four its
+    // strategy); the page of objectives, their key results and the insights' teams add
+    // three, and nested insights none.
+    assert!(counts[1].0 <= 13 && counts[1].1 <= 16, "{counts:?}");
 }
 
 #[tokio::test]

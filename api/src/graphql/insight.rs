@@ -11,6 +11,7 @@ use crate::graphql::key_result::KeyResult;
 use crate::graphql::objective::Objective;
 use crate::graphql::scalars::DateTime;
 use crate::graphql::team::Team;
+use crate::graphql::theme::Theme;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject, Union};
 use service::insights::{self as insights, Figures, Subject};
 use std::sync::Arc;
@@ -39,6 +40,8 @@ pub enum InsightKind {
     NoKeyResults,
     /// A key result that is behind with no open initiative.
     UnassignedWork,
+    /// A strategic theme that no active objective serves in the cycle.
+    UnservedTheme,
 }
 
 /// How urgent an insight is.
@@ -57,6 +60,7 @@ pub enum InsightSubject {
     Objective(Objective),
     Team(Team),
     Dependency(Dependency),
+    Theme(Theme),
 }
 
 /// BEHIND_PACE: the least-squares trend of the cycle's check-ins, read at its end.
@@ -139,6 +143,13 @@ pub struct UnassignedWorkFigures {
     pub projected_score: Option<f64>,
 }
 
+/// UNSERVED_THEME.
+#[derive(SimpleObject)]
+pub struct UnservedThemeFigures {
+    /// Company objectives that serve it but are not active (drafts, closed).
+    pub inactive_objectives: i32,
+}
+
 /// The figures behind an insight, one type per kind.
 #[derive(Union)]
 pub enum InsightFigures {
@@ -152,6 +163,7 @@ pub enum InsightFigures {
     BlockedByDependency(BlockedByDependencyFigures),
     NoKeyResults(NoKeyResultsFigures),
     UnassignedWork(UnassignedWorkFigures),
+    UnservedTheme(UnservedThemeFigures),
 }
 
 fn int(n: impl TryInto<i32>) -> i32 {
@@ -212,6 +224,9 @@ impl From<&Figures> for InsightFigures {
             Figures::UnassignedWork { progress, expected_progress, projected_score } => {
                 InsightFigures::UnassignedWork(UnassignedWorkFigures { progress, expected_progress, projected_score })
             }
+            Figures::UnservedTheme { inactive_objectives } => {
+                InsightFigures::UnservedTheme(UnservedThemeFigures { inactive_objectives: int(inactive_objectives) })
+            }
         }
     }
 }
@@ -247,7 +262,7 @@ impl Insight {
     async fn figures(&self) -> InsightFigures {
         (&self.0.figures).into()
     }
-    /// The key result, objective, team or dependency it is about.
+    /// The key result, objective, team, dependency or theme it is about.
     async fn subject(&self, ctx: &Context<'_>) -> Result<Option<InsightSubject>> {
         let l = scope(ctx)?.loaders;
         Ok(match self.0.subject {
@@ -261,6 +276,7 @@ impl Insight {
             Subject::Dependency(id) => {
                 l.dependencies.load_one(id).await.gql()?.map(|m| InsightSubject::Dependency(Dependency(m)))
             }
+            Subject::Theme(id) => l.themes.load_one(id).await.gql()?.map(|m| InsightSubject::Theme(Theme(m))),
         })
     }
     /// The team it concerns.

@@ -178,6 +178,7 @@ impl From<&service::insights::Insight> for InsightNotice {
             Subject::Objective(id) => encode(Kind::Objective, id),
             Subject::Team(id) => encode(Kind::Team, id),
             Subject::Dependency(id) => encode(Kind::Dependency, id),
+            Subject::Theme(id) => encode(Kind::Theme, id),
         };
         InsightNotice {
             id: encode(Kind::Insight, i.id()),

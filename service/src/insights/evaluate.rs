@@ -40,6 +40,8 @@ pub struct Snapshot {
     pub initiatives: Vec<initiative::Model>,
     /// Objectives of other cycles that dependencies point at, with their key results.
     pub elsewhere: Vec<objective::Model>,
+    /// The strategic themes of the cycle and what serves them.
+    pub themes: Vec<crate::strategy::ThemeInCycle>,
 }
 
 /// The snapshot, indexed.
@@ -209,12 +211,38 @@ pub fn evaluate(snapshot: &Snapshot) -> Vec<Insight> {
         blocked(&index),
         without_key_results(&index),
         unassigned(&index),
+        unserved_themes(&index),
     ]
     .into_iter()
     .flatten()
     .collect();
     insights.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.kind.cmp(&b.kind)).then(a.subject.cmp(&b.subject)));
     insights
+}
+
+/// UNSERVED_THEME: strategy nobody works on this cycle.
+fn unserved_themes(ix: &Index<'_>) -> Vec<Insight> {
+    let Some(company) = ix.s.teams.iter().find(|t| t.parent_id.is_none() && t.archived_at.is_none()) else {
+        return Vec::new();
+    };
+    if ix.s.cycle.state != CycleState::Active {
+        return Vec::new();
+    }
+    ix.s.themes
+        .iter()
+        .filter(|t| t.active_objectives == 0)
+        .map(|t| {
+            let message = format!("No active objective serves the theme \"{}\" in {}", t.theme.name, ix.s.cycle.name);
+            let suggestion = "Have a company objective serve it, or align a team objective under one that does; \
+                              if it waits for a later cycle, say so in its description"
+                .to_owned();
+            let figures = Figures::UnservedTheme { inactive_objectives: t.objectives.len() };
+            let since = t.theme.created_at.max(ix.start);
+            ix.insight(InsightKind::UnservedTheme, Severity::Warning, Subject::Theme(t.theme.id), company.id)
+                .says(message, suggestion)
+                .figures(figures, since)
+        })
+        .collect()
 }
 
 fn days(d: Duration) -> i64 {
@@ -615,6 +643,7 @@ mod tests {
                 dependencies: Vec::new(),
                 initiatives: Vec::new(),
                 elsewhere: Vec::new(),
+                themes: Vec::new(),
             };
             World { s }
         }

@@ -1,5 +1,5 @@
 //! A cycle's rows for [`super::evaluate()`], read in a fixed number of statements whatever
-//! the organization's size (eight at most, seven when every check-in history is
+//! the organization's size (twelve at most, eleven when every check-in history is
 //! remembered), each scoped to the caller's organization.
 
 use super::evaluate::{CheckInRow, Snapshot};
@@ -30,6 +30,7 @@ pub async fn snapshot(
     histories: &Histories,
 ) -> Result<Snapshot> {
     let cycle = tenant::get::<cycle::Entity>(db, actor, cycle_id).await?;
+    let strategy = crate::strategy::map_of(db, actor, cycle.clone(), now).await?;
     let organization = tenant::organization(db, actor).await?;
     let teams = scoped::<team::Entity>(actor).all(db).await?;
     let tree = objectives(db, actor, cycle_id).await?;
@@ -49,6 +50,7 @@ pub async fn snapshot(
         dependencies: tree.dependencies,
         initiatives,
         elsewhere: tree.elsewhere,
+        themes: strategy.themes,
     })
 }
 
