@@ -4,13 +4,14 @@
 
 use super::evaluate::{CheckInRow, Snapshot};
 use super::policy::InsightPolicy;
+use crate::key_results::Archived;
 use crate::tenant::{self, one_of, scoped};
 use crate::{Actor, Result};
 use chrono::{DateTime, Utc};
 use entity::Confidence;
 use entity::{check_in, cycle, dependency, initiative, key_result, objective, team};
 use lru::LruCache;
-use sea_orm::sea_query::{Expr, Query, SelectStatement, SimpleExpr};
+use sea_orm::sea_query::{Expr, SelectStatement, SimpleExpr};
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, FromQueryResult, QuerySelect, QueryTrait,
 };
@@ -91,23 +92,9 @@ async fn objectives(db: &impl ConnectionTrait, actor: &Actor, cycle_id: Uuid) ->
     Ok(Objectives { objectives, dependencies, elsewhere, key_results })
 }
 
-/// The cycle's live key results as a subquery: one parameter instead of thousands.
+/// The cycle's live key results as a subquery.
 fn live_key_results(actor: &Actor, cycle_id: Uuid) -> SelectStatement {
-    let organization = actor.organization_id();
-    let objectives = Query::select()
-        .column(objective::Column::Id)
-        .from(objective::Entity)
-        .and_where(objective::Column::OrganizationId.eq(organization))
-        .and_where(objective::Column::CycleId.eq(cycle_id))
-        .and_where(objective::Column::ArchivedAt.is_null())
-        .to_owned();
-    Query::select()
-        .column(key_result::Column::Id)
-        .from(key_result::Entity)
-        .and_where(key_result::Column::OrganizationId.eq(organization))
-        .and_where(key_result::Column::ArchivedAt.is_null())
-        .and_where(key_result::Column::ObjectiveId.in_subquery(objectives))
-        .to_owned()
+    crate::key_results::ids_of(actor, objective::Column::CycleId.eq(cycle_id), Archived::Left)
 }
 
 /// The check-in histories of key results already read, so that a request reads only the

@@ -4,6 +4,7 @@
 use crate::audit::Target;
 use crate::events::{self, ChangeKind};
 use crate::key_results::write::require_team_member;
+use crate::key_results::{Archived, ids_of};
 use crate::objectives::guards;
 use crate::permissions::TokenScope;
 use crate::rules::validate;
@@ -14,7 +15,6 @@ use crate::{Actor, Error, Result, new_id, permissions, tenant};
 use entity::{InitiativeState, Level, initiative, key_result, objective};
 use sea_orm::ActiveValue::Set;
 use sea_orm::ColumnTrait;
-use sea_orm::sea_query::Query;
 use uuid::Uuid;
 
 /// A new initiative: always on a key result, which keeps every activity traceable to a
@@ -83,24 +83,10 @@ pub enum InitiativesOf {
 
 /// The caller's organization's initiatives of `of`, in `quadrant` when given, oldest first.
 pub fn query(actor: &Actor, of: InitiativesOf, quadrant: Option<Quadrant>) -> Scoped<initiative::Entity> {
-    let organization = actor.organization_id();
     let of = match of {
         InitiativesOf::KeyResult(id) => initiative::Column::KeyResultId.eq(id),
         InitiativesOf::Team(team) => {
-            let objectives = Query::select()
-                .column(objective::Column::Id)
-                .from(objective::Entity)
-                .and_where(objective::Column::OrganizationId.eq(organization))
-                .and_where(objective::Column::TeamId.eq(team))
-                .and_where(objective::Column::ArchivedAt.is_null())
-                .to_owned();
-            let key_results = Query::select()
-                .column(key_result::Column::Id)
-                .from(key_result::Entity)
-                .and_where(key_result::Column::OrganizationId.eq(organization))
-                .and_where(key_result::Column::ArchivedAt.is_null())
-                .and_where(key_result::Column::ObjectiveId.in_subquery(objectives))
-                .to_owned();
+            let key_results = ids_of(actor, objective::Column::TeamId.eq(team), Archived::Left);
             initiative::Column::KeyResultId.in_subquery(key_results)
         }
     };

@@ -5,6 +5,7 @@
 
 use crate::audit::Target;
 use crate::events::{self, ChangeKind};
+use crate::key_results::{Archived, ids_of};
 use crate::objectives::guards;
 use crate::permissions::{self, TokenScope};
 use crate::rules::validate;
@@ -15,7 +16,6 @@ use crate::{Actor, Error, Result, new_id};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use entity::{check_in, initiative, key_result, objective, team, team_week};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -129,7 +129,11 @@ pub async fn read(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid, week:
         .one(db)
         .await?;
     let check_ins = scoped::<check_in::Entity>(actor)
-        .filter(check_in::Column::KeyResultId.in_subquery(key_results_of(actor, team_id)))
+        .filter(check_in::Column::KeyResultId.in_subquery(ids_of(
+            actor,
+            objective::Column::TeamId.eq(team_id),
+            Archived::Kept,
+        )))
         .filter(check_in::Column::RecordedAt.gte(week.start()))
         .filter(check_in::Column::RecordedAt.lt(week.end()))
         .all(db)
@@ -137,23 +141,6 @@ pub async fn read(db: &impl ConnectionTrait, actor: &Actor, team_id: Uuid, week:
     let mut check_ins = check_ins;
     check_ins.sort_by_key(|c| (c.recorded_at, c.id));
     Ok(TeamWeek { team, week, note, check_ins })
-}
-
-/// The live key results of the team's objectives, as a subquery.
-fn key_results_of(actor: &Actor, team_id: Uuid) -> sea_orm::sea_query::SelectStatement {
-    let organization = actor.organization_id();
-    let objectives = Query::select()
-        .column(objective::Column::Id)
-        .from(objective::Entity)
-        .and_where(objective::Column::OrganizationId.eq(organization))
-        .and_where(objective::Column::TeamId.eq(team_id))
-        .to_owned();
-    Query::select()
-        .column(key_result::Column::Id)
-        .from(key_result::Entity)
-        .and_where(key_result::Column::OrganizationId.eq(organization))
-        .and_where(key_result::Column::ObjectiveId.in_subquery(objectives))
-        .to_owned()
 }
 
 /// Writes the team's note of `week`, replacing its items; members of the team may, until
