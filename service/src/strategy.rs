@@ -141,15 +141,17 @@ fn overlaps(starts_on: NaiveDate, ends_on: Option<NaiveDate>, cycle: &cycle::Mod
 /// whatever the organization's size.
 pub async fn map(db: &impl ConnectionTrait, actor: &Actor, cycle_id: Uuid, now: DateTime<Utc>) -> Result<StrategyMap> {
     let cycle = tenant::get::<cycle::Entity>(db, actor, cycle_id).await?;
-    map_of(db, actor, cycle, now).await
+    map_of(db, actor, cycle, now, None).await
 }
 
-/// [`map`] of a cycle already read: four statements.
+/// [`map`] of a cycle already read, and of its objectives (not archived) when the caller
+/// has read those too: they are not read again. Four statements.
 pub async fn map_of(
     db: &impl ConnectionTrait,
     actor: &Actor,
     cycle: cycle::Model,
     now: DateTime<Utc>,
+    cycle_objectives: Option<&[objective::Model]>,
 ) -> Result<StrategyMap> {
     let mut themes = themes(db, actor, Some(ThemeState::Active)).await?;
     themes.retain(|t| overlaps(t.starts_on, t.ends_on, &cycle));
@@ -160,6 +162,7 @@ pub async fn map_of(
         .await?
         .into_iter()
         .filter(|c| overlaps(c.starts_on, Some(c.ends_on), &cycle))
+        .filter(|c| cycle_objectives.is_none() || c.id != cycle.id)
         .map(|c| c.id)
         .collect();
     let objectives = crate::objectives::query(actor, &Default::default())
@@ -167,7 +170,7 @@ pub async fn map_of(
         .all(db)
         .await?;
     let expected = scoring::expected_progress(scoring::elapsed_fraction(cycle.starts_on, cycle.ends_on, now));
-    let tree = Tree::new(&objectives);
+    let tree = Tree::new(objectives.iter().chain(cycle_objectives.into_iter().flatten()));
     let themes = themes
         .into_iter()
         .map(|theme| {
@@ -203,12 +206,15 @@ struct Tree<'a> {
 }
 
 impl<'a> Tree<'a> {
-    fn new(objectives: &'a [objective::Model]) -> Self {
-        let mut children: HashMap<Uuid, Vec<&objective::Model>> = HashMap::new();
-        objectives.iter().filter_map(|o| Some((o.parent_objective_id?, o))).for_each(|(p, o)| {
-            children.entry(p).or_default().push(o);
-        });
-        Tree { by_id: objectives.iter().map(|o| (o.id, o)).collect(), children }
+    fn new(objectives: impl Iterator<Item = &'a objective::Model>) -> Self {
+        let mut tree = Tree { by_id: HashMap::new(), children: HashMap::new() };
+        for o in objectives {
+            tree.by_id.insert(o.id, o);
+            if let Some(parent) = o.parent_objective_id {
+                tree.children.entry(parent).or_default().push(o);
+            }
+        }
+        tree
     }
 
     /// The objectives of `cycle_id` below `id`, down the chain, oldest first.

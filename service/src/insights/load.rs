@@ -31,10 +31,10 @@ pub async fn snapshot(
     histories: &Histories,
 ) -> Result<Snapshot> {
     let cycle = tenant::get::<cycle::Entity>(db, actor, cycle_id).await?;
-    let strategy = crate::strategy::map_of(db, actor, cycle.clone(), now).await?;
     let organization = tenant::organization(db, actor).await?;
     let teams = scoped::<team::Entity>(actor).all(db).await?;
     let tree = objectives(db, actor, cycle_id).await?;
+    let strategy = crate::strategy::map_of(db, actor, cycle.clone(), now, Some(&tree.objectives)).await?;
     let check_ins = histories.of_cycle(db, actor, cycle_id, &tree).await?;
     let live = live_key_results(actor, cycle_id);
     let initiatives =
