@@ -130,17 +130,14 @@ impl Histories {
         let wanted: Vec<&key_result::Model> =
             tree.key_results.iter().filter(|k| in_cycle.contains(&k.objective_id)).collect();
         let (mut found, missing) = self.recall(&wanted);
-        let missing: HashSet<Uuid> = missing.into_iter().collect();
         if !missing.is_empty() {
             // Most of the cycle unknown (a first look): the cycle's subquery beats thousands of ids.
             let filter = match missing.len() * 2 > wanted.len() {
                 true => check_in::Column::KeyResultId.in_subquery(live_key_results(actor, cycle_id)),
-                false => {
-                    let ids: Vec<Uuid> = missing.iter().copied().collect();
-                    one_of(db.get_database_backend(), check_in::Column::KeyResultId, &ids)
-                }
+                false => one_of(db.get_database_backend(), check_in::Column::KeyResultId, &missing),
             };
             let read = read(db, actor, filter).await?;
+            let missing: HashSet<Uuid> = missing.into_iter().collect();
             let mut known = self.lock();
             for (key_result, history) in read {
                 let history: Arc<[CheckInRow]> = history.into();
