@@ -2,7 +2,7 @@
 //! Tests build it on port 0 and read the port back.
 
 use crate::auth::Verifier;
-use crate::config::{AuthSettings, Limits};
+use crate::config::{AuthSettings, Limits, WebhookSettings};
 use crate::graphql::Schemas;
 use crate::graphql::context::AppData;
 use crate::http::rate::RateLimits;
@@ -31,6 +31,8 @@ pub struct ServerSettings {
     pub shutdown_grace: Duration,
     /// How the database is opened (SQLite durability, patience at start).
     pub opening: service::db::Opening,
+    /// How webhooks are sent, and where they may go.
+    pub webhooks: WebhookSettings,
 }
 
 /// A bound, migrated, ready-to-serve Trellis.
@@ -39,6 +41,7 @@ pub struct Application {
     state: AppState,
     released: Released,
     grace: Duration,
+    webhooks: crate::webhooks::Sender,
 }
 
 impl Application {
@@ -67,9 +70,11 @@ impl Application {
         let histories = Arc::new(service::insights::load::Histories::default());
         let insights =
             service::insights::watch::Watches::new(db.clone(), clock.clone(), bus.clone(), sweep, histories.clone());
+        let webhooks = crate::webhooks::Sender::new(db.clone(), clock.clone(), bus.clone(), &settings.webhooks)?;
+        let destinations = Arc::new(settings.webhooks.destinations());
         let schema = Schemas::build(
             &settings.limits,
-            Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone(), insights }),
+            Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone(), insights, destinations }),
         );
         let persisted = Arc::new(PersistedQueries::new(db.clone(), settings.limits.persisted_query_limit));
         let state = AppState {
@@ -89,7 +94,7 @@ impl Application {
             availability,
             histories,
         };
-        Ok(Application { listener, state, released, grace: settings.shutdown_grace })
+        Ok(Application { listener, state, released, grace: settings.shutdown_grace, webhooks })
     }
 
     /// The address the server listens on (with the real port when 0 was asked).
@@ -113,6 +118,7 @@ impl Application {
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         self.state.rates.clone().sweep_forever();
         let shutdown = self.state.shutdown.clone();
+        let mut sending = tokio::spawn(self.webhooks.run(shutdown.clone()));
         let stopping = shutdown.clone();
         // The peer's address feeds the per-address rate limit.
         let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
@@ -138,6 +144,11 @@ impl Application {
         };
         if !self.released.within(deadline.saturating_duration_since(tokio::time::Instant::now())).await {
             tracing::warn!("the grace period ended with subscriptions open: they were cut");
+        }
+        // A delivery cut here is sent again by whoever takes it after its lease.
+        if tokio::time::timeout_at(deadline, &mut sending).await.is_err() {
+            sending.abort();
+            tracing::warn!("the grace period ended with webhooks in flight: they go again after their lease");
         }
         served
     }

@@ -137,6 +137,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub limits: Limits,
     #[command(flatten)]
+    pub webhooks: WebhookSettings,
+    #[command(flatten)]
     pub telemetry: TelemetrySettings,
 }
 
@@ -377,6 +379,68 @@ impl Default for Limits {
             persisted_queries_only: false,
             persisted_query_limit: 10_000,
             cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// How webhooks are sent. Every replica sends (each delivery from exactly one of them).
+#[derive(Debug, Clone, Args)]
+pub struct WebhookSettings {
+    /// An internal address range (CIDR: `10.20.0.0/16`, `127.0.0.1/32`) webhooks may go to
+    /// all the same; repeatable. None by default: loopback, private, link-local and
+    /// metadata addresses are refused at registration and at every send.
+    #[arg(long = "webhook-allow-range", env = "TRELLIS_WEBHOOK_ALLOW_RANGES", value_delimiter = ',')]
+    pub webhook_allow_ranges: Vec<ipnet::IpNet>,
+    /// Longest an endpoint may take to answer one delivery, in milliseconds.
+    #[arg(long, env = "TRELLIS_WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+    /// Wait before the first retry, in milliseconds; it doubles after each failure.
+    #[arg(long, env = "TRELLIS_WEBHOOK_RETRY_BASE_MS", default_value_t = 5_000)]
+    pub webhook_retry_base_ms: u64,
+    /// Longest wait between two attempts, in seconds.
+    #[arg(long, env = "TRELLIS_WEBHOOK_RETRY_CAP_SECS", default_value_t = 3_600)]
+    pub webhook_retry_cap_secs: u64,
+    /// How long a delivery is retried, and how long an endpoint may fail before it is
+    /// disabled, in seconds.
+    #[arg(long, env = "TRELLIS_WEBHOOK_RETRY_WINDOW_SECS", default_value_t = 86_400)]
+    pub webhook_retry_window_secs: u64,
+    /// How long a replica holds a delivery it is sending, in seconds: after a crash, another
+    /// replica sends it again (same `webhook-id`) when this runs out.
+    #[arg(long, env = "TRELLIS_WEBHOOK_LEASE_SECS", default_value_t = 60)]
+    pub webhook_lease_secs: u64,
+    /// How often an idle sender looks for due deliveries, in milliseconds (a local change
+    /// wakes it at once).
+    #[arg(long, env = "TRELLIS_WEBHOOK_POLL_MS", default_value_t = 1_000)]
+    pub webhook_poll_ms: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            webhook_allow_ranges: Vec::new(),
+            webhook_timeout_ms: 10_000,
+            webhook_retry_base_ms: 5_000,
+            webhook_retry_cap_secs: 3_600,
+            webhook_retry_window_secs: 86_400,
+            webhook_lease_secs: 60,
+            webhook_poll_ms: 1_000,
+        }
+    }
+}
+
+impl WebhookSettings {
+    /// Where webhooks may go.
+    pub fn destinations(&self) -> service::webhooks::destination::Destinations {
+        service::webhooks::destination::Destinations::new(self.webhook_allow_ranges.clone())
+    }
+
+    /// How deliveries are retried.
+    pub fn retries(&self) -> service::webhooks::queue::Retries {
+        service::webhooks::queue::Retries {
+            base: Duration::from_millis(self.webhook_retry_base_ms),
+            cap: Duration::from_secs(self.webhook_retry_cap_secs),
+            window: Duration::from_secs(self.webhook_retry_window_secs),
+            lease: Duration::from_secs(self.webhook_lease_secs),
         }
     }
 }

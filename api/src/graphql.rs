@@ -28,5 +28,6 @@ pub mod team;
 pub mod team_week;
 pub mod theme;
 pub mod tree;
+pub mod webhook;
 
 pub use schema::{AppSchema, Schemas, sdl};

@@ -9,5 +9,6 @@ pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use app::Application;

@@ -184,6 +184,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         limits: args.limits,
         shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
         opening,
+        webhooks: args.webhooks,
     };
     let app = Application::build(&settings, Arc::new(SystemClock)).await?;
     let addr = app.local_addr().context("reading the bound address")?;

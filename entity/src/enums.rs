@@ -179,3 +179,18 @@ pub enum DependencyState {
     #[sea_orm(string_value = "RESOLVED")]
     Resolved,
 }
+
+/// Where a webhook delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum DeliveryState {
+    /// Waiting for its first or next attempt.
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    /// The endpoint answered 2xx.
+    #[sea_orm(string_value = "DELIVERED")]
+    Delivered,
+    /// Every attempt of the retry window failed.
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}

@@ -21,5 +21,8 @@ pub mod person;
 pub mod team;
 pub mod team_week;
 pub mod theme;
+pub mod webhook;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
 
 pub use enums::*;

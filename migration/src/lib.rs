@@ -11,6 +11,7 @@ mod m20261206_000005_initiative_impact_effort;
 mod m20261206_000006_team_check_in_rhythm;
 mod m20261206_000007_team_weeks;
 mod m20261206_000008_strategy_themes;
+mod m20261206_000009_webhooks;
 
 /// Applies the Trellis migrations in order.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000006_team_check_in_rhythm::Migration),
             Box::new(m20261206_000007_team_weeks::Migration),
             Box::new(m20261206_000008_strategy_themes::Migration),
+            Box::new(m20261206_000009_webhooks::Migration),
         ]
     }
 }

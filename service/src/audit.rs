@@ -22,6 +22,8 @@ pub enum Target {
     Dependency(Uuid),
     TeamWeek(Uuid),
     Theme(Uuid),
+    Webhook(Uuid),
+    WebhookDelivery(Uuid),
 }
 
 impl Target {
@@ -40,6 +42,8 @@ impl Target {
             Target::Dependency(_) => "dependency",
             Target::TeamWeek(_) => "team_week",
             Target::Theme(_) => "theme",
+            Target::Webhook(_) => "webhook",
+            Target::WebhookDelivery(_) => "webhook_delivery",
         }
     }
 
@@ -57,7 +61,9 @@ impl Target {
             | Target::Initiative(id)
             | Target::Dependency(id)
             | Target::TeamWeek(id)
-            | Target::Theme(id) => id,
+            | Target::Theme(id)
+            | Target::Webhook(id)
+            | Target::WebhookDelivery(id) => id,
         }
     }
 }

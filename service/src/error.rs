@@ -59,6 +59,9 @@ pub enum Error {
     /// The week's note is frozen: it was open until the end of the week after.
     #[error("{0}")]
     WeekFrozen(String),
+    /// A webhook's URL is, or resolves to, an internal address the operator did not allow.
+    #[error("{0}")]
+    WebhookUrlForbidden(String),
     /// The database failed; the cause is logged, never sent.
     #[error("database error")]
     Database(#[from] DbErr),
@@ -83,6 +86,7 @@ impl Error {
             Error::NotMeasurable(_) => "NOT_MEASURABLE",
             Error::NotTeamMember(_) => "NOT_TEAM_MEMBER",
             Error::WeekFrozen(_) => "WEEK_FROZEN",
+            Error::WebhookUrlForbidden(_) => "WEBHOOK_URL_FORBIDDEN",
             Error::Database(cause) if crate::db::availability::unreachable(cause) => "SERVICE_UNAVAILABLE",
             Error::Database(_) => "INTERNAL",
         }

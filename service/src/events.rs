@@ -270,6 +270,11 @@ impl Outbox {
         self.events.push(event);
     }
 
+    /// The events queued so far, in order.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
     /// On PostgreSQL, sends the events inside the transaction (delivered on commit only),
     /// all of them in one statement.
     pub async fn send_in(&self, txn: &impl ConnectionTrait) -> Result<()> {

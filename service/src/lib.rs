@@ -30,6 +30,7 @@ pub mod strategy;
 pub mod teams;
 pub mod tenant;
 pub mod unit_of_work;
+pub mod webhooks;
 
 pub use actor::{Actor, Identity, OrgRole};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -100,6 +100,9 @@ tenant!(initiative, "initiative");
 tenant!(dependency, "dependency");
 tenant!(team_week, "team week");
 tenant!(theme, "theme");
+tenant!(webhook, "webhook");
+tenant!(webhook_delivery, "webhook delivery");
+tenant!(webhook_attempt, "webhook attempt");
 tenant!(objective_theme, "objective theme");
 tenant!(audit_event, "audit event");
 

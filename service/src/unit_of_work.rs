@@ -3,9 +3,10 @@
 //! [`write()`] opens the transaction (IMMEDIATE on SQLite, after the writer's turn), hands
 //! the write function a [`Work`] to read and write through, and then announces the
 //! change events the function queued (`pg_notify` inside the transaction on PostgreSQL),
-//! commits, and delivers them to this process's subscribers (SQLite). A deadlock or
-//! serialization failure, recognised by its SQLSTATE, runs the whole write again. A write
-//! function therefore holds only its rules and its rows.
+//! writes their webhook deliveries (the durable outbox), commits, and delivers them to
+//! this process's subscribers (SQLite). A deadlock or serialization failure, recognised
+//! by its SQLSTATE, runs the whole write again. A write function therefore holds only
+//! its rules and its rows.
 
 use crate::audit::{self, Target};
 use crate::cycles::frozen::{InCycle, Touched};
@@ -143,9 +144,11 @@ impl<'a> Work<'a> {
     }
 
     async fn commit(self) -> Result<()> {
+        let now = self.now();
         let Work { txn, outbox, touched, actor, .. } = self;
         let touched = touched.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
         touched.refuse_closed(&txn, actor.org()).await?;
+        crate::webhooks::outbox::enqueue(&txn, actor.org(), outbox.events(), now).await?;
         outbox.send_in(&txn).await?;
         txn.commit().await?;
         outbox.committed();

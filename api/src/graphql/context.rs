@@ -15,6 +15,8 @@ pub struct AppData {
     pub bus: service::events::Bus,
     /// Live insights for `insightsChanged`.
     pub insights: service::insights::watch::Watches,
+    /// Where webhooks may go (checked when one is registered).
+    pub destinations: Arc<service::webhooks::destination::Destinations>,
 }
 
 /// One request's caller, with loaders scoped to them.

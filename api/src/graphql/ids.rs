@@ -24,9 +24,11 @@ pub enum Kind {
     Insight,
     TeamWeekNote,
     Theme,
+    Webhook,
+    WebhookDelivery,
 }
 
-const KINDS: [Kind; 14] = [
+const KINDS: [Kind; 16] = [
     Kind::Organization,
     Kind::Person,
     Kind::Team,
@@ -41,6 +43,8 @@ const KINDS: [Kind; 14] = [
     Kind::Insight,
     Kind::TeamWeekNote,
     Kind::Theme,
+    Kind::Webhook,
+    Kind::WebhookDelivery,
 ];
 
 impl Kind {
@@ -61,6 +65,8 @@ impl Kind {
             Kind::Insight => "Insight",
             Kind::TeamWeekNote => "TeamWeekNote",
             Kind::Theme => "Theme",
+            Kind::Webhook => "Webhook",
+            Kind::WebhookDelivery => "WebhookDelivery",
         }
     }
 }

@@ -80,6 +80,8 @@ impl AuditEvent {
             "dependency" => Kind::Dependency,
             "team_week" => Kind::TeamWeekNote,
             "theme" => Kind::Theme,
+            "webhook" => Kind::Webhook,
+            "webhook_delivery" => Kind::WebhookDelivery,
             _ => Kind::AuditEvent,
         };
         encode(kind, self.0.entity_id)

@@ -143,6 +143,22 @@ impl Loader<Uuid> for ThemesOfObjective {
     }
 }
 
+/// The attempts of each webhook delivery, the latest first (admins).
+pub struct AttemptsOfDelivery {
+    db: DatabaseConnection,
+    actor: Actor,
+}
+
+impl Loader<Uuid> for AttemptsOfDelivery {
+    type Value = Rows<entity::webhook_attempt::Model>;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let found = service::webhooks::attempts_of(&self.db, &self.actor, keys).await.map_err(Arc::new)?;
+        Ok(found.into_iter().map(|(id, rows)| (id, rows.into_iter().map(Arc::new).collect())).collect())
+    }
+}
+
 /// Each cycle's insights, computed once per request however many fields ask for them,
 /// also when they ask at the same time (a DataLoader would start a second batch for a key
 /// whose first batch is still running).
@@ -207,6 +223,7 @@ pub struct Loaders {
     pub themes_of_objective: Cached<ThemesOfObjective>,
     pub links_of_theme: Cached<Children<objective_theme::Entity>>,
     pub insights_of_cycle: InsightsOfCycle,
+    pub attempts_of_delivery: Cached<AttemptsOfDelivery>,
 }
 
 impl Loaders {
@@ -229,6 +246,7 @@ impl Loaders {
                 |l| Some(l.theme_id),
                 None,
             )),
+            attempts_of_delivery: cached(AttemptsOfDelivery { db: db.clone(), actor: actor.clone() }),
             insights_of_cycle: InsightsOfCycle {
                 db: db.clone(),
                 actor: actor.clone(),
@@ -348,6 +366,7 @@ impl Loaders {
         self.themes_of_objective.clear::<Uuid>();
         self.links_of_theme.clear::<Uuid>();
         self.insights_of_cycle.clear();
+        self.attempts_of_delivery.clear::<Uuid>();
         self.initiatives_of_key_result.clear::<Uuid>();
         self.initiatives_of_person.clear::<Uuid>();
     }

@@ -14,6 +14,7 @@ use crate::graphql::person::{Membership, Person};
 use crate::graphql::team::Team;
 use crate::graphql::team_week::TeamWeekNote;
 use crate::graphql::theme::Theme;
+use crate::graphql::webhook::{Webhook, WebhookDelivery};
 use async_graphql::{ID, Interface, Result};
 use entity::{audit_event, check_in, dependency, initiative, membership, team_week};
 use service::tenant;
@@ -35,6 +36,8 @@ pub enum Node {
     AuditEvent(AuditEvent),
     TeamWeekNote(TeamWeekNote),
     Theme(Theme),
+    Webhook(Webhook),
+    WebhookDelivery(WebhookDelivery),
 }
 
 /// The node behind a global id, or none when it does not exist in the caller's
@@ -68,6 +71,10 @@ pub async fn resolve(s: &Scope<'_>, id: &ID) -> Result<Option<Node>> {
         Kind::TeamWeekNote => found(tenant::get::<team_week::Entity>(s.db, s.actor, uuid).await)?
             .map(|m| Node::TeamWeekNote(TeamWeekNote(m.into()))),
         Kind::Theme => l.themes.load_one(uuid).await.gql()?.map(|m| Node::Theme(Theme(m))),
+        Kind::Webhook => found(service::webhooks::get(s.db, s.actor, uuid).await)?
+            .map(|m| Node::Webhook(Webhook(m.into()))),
+        Kind::WebhookDelivery => found(service::webhooks::delivery(s.db, s.actor, uuid).await)?
+            .map(|m| Node::WebhookDelivery(WebhookDelivery(m.into()))),
     })
 }
 

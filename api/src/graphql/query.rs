@@ -286,6 +286,12 @@ impl Query {
         let themes = service::strategy::themes(s.db, s.actor, state.map(Into::into)).await.gql()?;
         Ok(themes.into_iter().map(|t| Theme(t.into())).collect())
     }
+    /// The organization's webhook endpoints, oldest first (admins).
+    async fn webhooks(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::webhook::Webhook>> {
+        let s = scope(ctx)?;
+        let found = service::webhooks::list(s.db, s.actor).await.gql()?;
+        Ok(found.into_iter().map(|w| crate::graphql::webhook::Webhook(w.into())).collect())
+    }
     /// A cycle's strategy map: the active themes whose period overlaps it, the company
     /// objectives serving each, and the cycle's objectives aligned under those, with each
     /// theme's progress and status; themes nobody serves this cycle are named.

@@ -65,7 +65,7 @@ macro_rules! timeless {
     )*};
 }
 
-timeless!(person, team, membership, team_week, theme);
+timeless!(person, team, membership, team_week, theme, webhook, webhook_delivery, webhook_attempt);
 
 impl InCycle for cycle::Entity {
     fn anchors(row: &cycle::ActiveModel, inserting: bool) -> Vec<Anchor> {
