@@ -109,7 +109,9 @@ impl Sender {
             }
             Ok(false) => {}
             // The lease runs out and the delivery goes again, with the same id.
-            Err(error) => tracing::warn!(error = %error, delivery.id = %claimed.delivery.id, "cannot book a webhook attempt"),
+            Err(error) => {
+                tracing::warn!(error = %error, delivery.id = %claimed.delivery.id, "cannot book a webhook attempt")
+            }
         }
     }
 
@@ -176,7 +178,13 @@ async fn read_bounded(response: reqwest::Response) -> String {
 
 /// A send error with its causes (a refused address shows as the resolver's refusal).
 fn describe(error: &reqwest::Error) -> String {
-    let kind = if error.is_timeout() { "timed out" } else if error.is_connect() { "cannot connect" } else { "failed" };
+    let kind = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "cannot connect"
+    } else {
+        "failed"
+    };
     let mut causes = Vec::new();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {

@@ -17,7 +17,7 @@ use crate::permissions;
 use crate::tenant::{self, Scoped, scoped};
 use crate::{Actor, Result};
 use entity::{DeliveryState, webhook, webhook_attempt, webhook_delivery};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -135,12 +135,11 @@ pub async fn attempts_of(
     let backend = db.get_database_backend();
     let rows = scoped::<webhook_attempt::Entity>(actor)
         .filter(tenant::one_of(backend, webhook_attempt::Column::DeliveryId, delivery_ids))
-        .into_select()
-        .order_by_desc(webhook_attempt::Column::AttemptedAt)
         .all(db)
         .await?;
     let mut by_delivery: HashMap<Uuid, Vec<webhook_attempt::Model>> = HashMap::new();
-    for row in rows {
+    // Time-ordered ids, oldest first: the latest goes in front.
+    for row in rows.into_iter().rev() {
         by_delivery.entry(row.delivery_id).or_default().push(row);
     }
     Ok(by_delivery)

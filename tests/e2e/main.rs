@@ -31,3 +31,4 @@ mod strategy;
 mod teams;
 mod tenancy;
 mod upgrade;
+mod webhooks;

@@ -10,7 +10,7 @@ pub mod load;
 
 use api::app::{Application, ServerSettings};
 use api::auth::{TokenRequest, mint};
-use api::config::{AuthSettings, Limits, Secret};
+use api::config::{AuthSettings, Limits, Secret, WebhookSettings};
 use serde_json::{Value, json};
 use service::{Clock, OrgRole, SystemClock};
 use std::sync::Arc;
@@ -30,6 +30,8 @@ pub struct Options {
     pub limits: Option<Limits>,
     /// How tokens are verified; HS256 with [`SECRET`] when not given.
     pub auth: Option<AuthSettings>,
+    /// How webhooks are sent; the defaults (no internal address allowed) when not given.
+    pub webhooks: Option<WebhookSettings>,
 }
 
 /// A running Trellis on a free port.
@@ -42,6 +44,7 @@ pub struct TestApp {
     /// The database URL, for replicas.
     pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
+    running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     // Declared last: the database goes after the server is told to stop. Replicas share
     // their first server's database and do not own it.
     _database: Option<TestDatabase>,
@@ -72,7 +75,25 @@ impl TestApp {
 
     /// Another server on this one's database, as a second replica would be.
     pub async fn replica(&self) -> Self {
-        Self::serve(&self.database_url, Options::default(), Arc::new(SystemClock), None).await
+        self.replica_with(Options::default()).await
+    }
+
+    /// Another server on this one's database, with `options`.
+    pub async fn replica_with(&self, options: Options) -> Self {
+        Self::serve(&self.database_url, options, Arc::new(SystemClock), None).await
+    }
+
+    /// Stops this server (as SIGTERM does, within its grace period) and starts another on
+    /// its database with `options`: what a restart or a deploy does.
+    pub async fn restart(mut self, options: Options) -> Self {
+        let database = self._database.take().expect("only the first server of a database restarts");
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(running) = self.running.take() {
+            let _ = running.await;
+        }
+        Self::start_on(database, options, Arc::new(SystemClock)).await
     }
 
     async fn serve(url: &str, options: Options, clock: Arc<dyn Clock>, database: Option<TestDatabase>) -> Self {
@@ -84,13 +105,14 @@ impl TestApp {
             limits: options.limits.unwrap_or_else(unthrottled),
             shutdown_grace: Duration::from_secs(5),
             opening: service::db::Opening::default(),
+            webhooks: options.webhooks.unwrap_or_default(),
         };
         let app = Application::build(&settings, clock).await.expect("start the server");
         let addr = app.local_addr().expect("bound address");
         let db = app.db().clone();
         let statements = app.statements();
         let (stop, stopped) = oneshot::channel();
-        tokio::spawn(app.run_until(async move {
+        let running = tokio::spawn(app.run_until(async move {
             let _ = stopped.await;
         }));
         TestApp {
@@ -100,6 +122,7 @@ impl TestApp {
             statements,
             database_url: url.to_owned(),
             stop: Some(stop),
+            running: Some(running),
             _database: database,
         }
     }

@@ -71,8 +71,9 @@ pub async fn resolve(s: &Scope<'_>, id: &ID) -> Result<Option<Node>> {
         Kind::TeamWeekNote => found(tenant::get::<team_week::Entity>(s.db, s.actor, uuid).await)?
             .map(|m| Node::TeamWeekNote(TeamWeekNote(m.into()))),
         Kind::Theme => l.themes.load_one(uuid).await.gql()?.map(|m| Node::Theme(Theme(m))),
-        Kind::Webhook => found(service::webhooks::get(s.db, s.actor, uuid).await)?
-            .map(|m| Node::Webhook(Webhook(m.into()))),
+        Kind::Webhook => {
+            found(service::webhooks::get(s.db, s.actor, uuid).await)?.map(|m| Node::Webhook(Webhook(m.into())))
+        }
         Kind::WebhookDelivery => found(service::webhooks::delivery(s.db, s.actor, uuid).await)?
             .map(|m| Node::WebhookDelivery(WebhookDelivery(m.into()))),
     })

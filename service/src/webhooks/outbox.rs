@@ -21,8 +21,7 @@ pub(crate) async fn enqueue(txn: &impl ConnectionTrait, org: Org, events: &[Even
     if announced.is_empty() {
         return Ok(());
     }
-    let endpoints =
-        scoped::<webhook::Entity>(org).filter(webhook::Column::Enabled.eq(true)).all(txn).await?;
+    let endpoints = scoped::<webhook::Entity>(org).filter(webhook::Column::Enabled.eq(true)).all(txn).await?;
     if endpoints.is_empty() {
         return Ok(());
     }

@@ -11,9 +11,7 @@ use entity::{DeliveryState, webhook, webhook_attempt, webhook_delivery};
 use rand::Rng;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, LockBehavior, LockType, Query};
-use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;
@@ -101,8 +99,11 @@ pub async fn claim(db: &DatabaseConnection, retries: &Retries, now: DateTime<Utc
         .and_where(Expr::col((earlier.clone(), D::State)).eq(DeliveryState::Pending))
         .and_where(Expr::col((earlier, D::Seq)).lt(Expr::col((webhook_delivery::Entity, D::Seq))))
         .to_owned();
-    let enabled =
-        Query::select().column(webhook::Column::Id).from(webhook::Entity).and_where(webhook::Column::Enabled.eq(true)).to_owned();
+    let enabled = Query::select()
+        .column(webhook::Column::Id)
+        .from(webhook::Entity)
+        .and_where(webhook::Column::Enabled.eq(true))
+        .to_owned();
     let due = webhook_delivery::Entity::find()
         .filter(D::State.eq(DeliveryState::Pending))
         .filter(D::NextAttemptAt.lte(now))
@@ -185,7 +186,10 @@ pub async fn record(
     } else if now >= delivery.window_starts_at + chrono(retries.window) {
         update.col_expr(D::State, Expr::value(DeliveryState::Failed))
     } else {
-        update.col_expr(D::NextAttemptAt, Expr::value(now + chrono(retries.backoff(u32::try_from(delivery.attempts).unwrap_or(1)))))
+        update.col_expr(
+            D::NextAttemptAt,
+            Expr::value(now + chrono(retries.backoff(u32::try_from(delivery.attempts).unwrap_or(1)))),
+        )
     };
     let held = update
         .filter(D::Id.eq(delivery.id))
@@ -198,7 +202,8 @@ pub async fn record(
         .await?
         .rows_affected
         > 0;
-    let disabled = if held { streak(&txn, retries, delivery.webhook_id, succeeded, outcome, now).await? } else { false };
+    let disabled =
+        if held { streak(&txn, retries, delivery.webhook_id, succeeded, outcome, now).await? } else { false };
     txn.commit().await?;
     Ok(disabled)
 }
@@ -267,7 +272,11 @@ mod tests {
             for _ in 0..50 {
                 let wait = retries.backoff(failures);
                 let full = Duration::from_secs(full);
-                assert!(wait <= full && wait >= full / 2, "{failures} failures: {wait:?} not in [{:?}, {full:?}]", full / 2);
+                assert!(
+                    wait <= full && wait >= full / 2,
+                    "{failures} failures: {wait:?} not in [{:?}, {full:?}]",
+                    full / 2
+                );
             }
         }
     }

@@ -133,14 +133,22 @@ impl WebhookMutation {
         webhooks::delete(s.service(), id).await.gql()?;
         Ok(written(
             &s,
-            DeleteWebhookPayload { client_mutation_id: input.client_mutation_id, deleted_webhook_id: encode(Kind::Webhook, id) },
+            DeleteWebhookPayload {
+                client_mutation_id: input.client_mutation_id,
+                deleted_webhook_id: encode(Kind::Webhook, id),
+            },
         ))
     }
 
     /// Sends a delivery again, with the same `webhook-id` and a fresh retry window (admins).
-    async fn redeliver_webhook(&self, ctx: &Context<'_>, input: RedeliverWebhookInput) -> Result<RedeliverWebhookPayload> {
+    async fn redeliver_webhook(
+        &self,
+        ctx: &Context<'_>,
+        input: RedeliverWebhookInput,
+    ) -> Result<RedeliverWebhookPayload> {
         let s = scope(ctx)?;
-        let delivery = webhooks::redeliver(s.service(), expect(Kind::WebhookDelivery, &input.delivery_id)?).await.gql()?;
+        let delivery =
+            webhooks::redeliver(s.service(), expect(Kind::WebhookDelivery, &input.delivery_id)?).await.gql()?;
         Ok(written(
             &s,
             RedeliverWebhookPayload {
