@@ -37,11 +37,12 @@ fn allowed(mutation: &str) -> Option<&'static [Who]> {
     const LEADS: &[Who] = &[Lead, Admin, OkrWriter];
     Some(match mutation {
         "createTeam" | "updateTeam" | "archiveTeam" | "addTeamMember" | "updateTeamMember" | "removeTeamMember"
-        | "createCycle" | "updateCycle" | "activateCycle" | "closeCycle" | "reopenCycle" | "updateTheme" => ADMINS,
+        | "createCycle" | "updateCycle" | "activateCycle" | "closeCycle" | "reopenCycle" | "updateTheme"
+        | "updateWebhook" | "deleteWebhook" | "redeliverWebhook" => ADMINS,
         // Leads of the company team (nobody in this table) and admins.
         "setObjectiveThemes" => &[Admin, OkrWriter],
         // Names no id: the foreigner changes their own organization's policy.
-        "updatePolicy" | "createTheme" => &[Admin, Foreign],
+        "updatePolicy" | "createTheme" | "createWebhook" => &[Admin, Foreign],
         "createObjective" | "updateObjective" | "alignObjective" | "activateObjective" | "closeObjective"
         | "carryOverObjective" | "archiveObjective" | "createKeyResult" | "updateKeyResult" | "archiveKeyResult"
         | "createDependency" => LEADS,
@@ -65,6 +66,8 @@ struct Fixture {
     sales_kr: Value,
     marketing_objective: Value,
     made: AtomicUsize,
+    /// An endpoint with one delivery, for the mutations that change or resend.
+    webhook: tokio::sync::OnceCell<(Value, Value)>,
 }
 
 fn person(sub: &str, role: OrgRole) -> String {
@@ -100,7 +103,13 @@ fn id(data: &Value, path: &[&str]) -> Value {
 
 impl Fixture {
     async fn new() -> Self {
-        let app = TestApp::spawn_demo().await;
+        // Endpoints on loopback: the deliveries the rows cause go nowhere else.
+        let webhooks = api::config::WebhookSettings {
+            webhook_allow_ranges: vec!["127.0.0.0/8".parse().unwrap()],
+            ..api::config::WebhookSettings::default()
+        };
+        let options = trellis_tests::Options { demo: true, webhooks: Some(webhooks), ..Default::default() };
+        let app = TestApp::start(options, std::sync::Arc::new(service::SystemClock)).await;
         let admin = app.demo_admin();
         let data = app
             .data(
@@ -129,6 +138,7 @@ impl Fixture {
             app,
             admin,
             made: AtomicUsize::new(0),
+            webhook: tokio::sync::OnceCell::new(),
         };
         let marketing = find("teams", "name", "Marketing")["id"].clone();
         fixture.run("addTeamMember", json!({ "teamId": marketing, "subject": "mo", "displayName": "Mo" })).await;
@@ -160,6 +170,7 @@ impl Fixture {
             "createInitiative" => "initiative { id }",
             "createDependency" => "dependency { id }",
             "createTheme" => "theme { id }",
+            "createWebhook" => "webhook { id }",
             _ => "clientMutationId",
         };
         let query = format!("mutation($i: {}!) {{ {mutation}(input: $i) {{ {selection} }} }}", input_type(mutation));
@@ -225,6 +236,25 @@ impl Fixture {
         id(&self.run("createKeyResult", input).await, &["keyResult", "id"])
     }
 
+    async fn new_webhook(&self, enabled: bool) -> Value {
+        let input =
+            json!({ "url": "http://127.0.0.1:9/okrs", "eventTypes": ["CHECK_IN_RECORDED"], "enabled": enabled });
+        id(&self.run("createWebhook", input).await, &["webhook", "id"])
+    }
+
+    /// The shared endpoint and its first delivery (a check-in's).
+    async fn webhook(&self) -> &(Value, Value) {
+        self.webhook
+            .get_or_init(|| async {
+                let webhook = self.new_webhook(true).await;
+                self.run("checkIn", json!({ "keyResultId": self.sales_kr, "value": 41 })).await;
+                let query = "query($id: ID!) { node(id: $id) { ... on Webhook { deliveries(first: 1) { edges { node { id } } } } } }";
+                let found = self.app.data(&self.admin, query, json!({ "id": webhook })).await;
+                (webhook, found["node"]["deliveries"]["edges"][0]["node"]["id"].clone())
+            })
+            .await
+    }
+
     async fn dependency(&self) -> Value {
         let from = self.draft(false).await;
         let input = json!({ "fromId": from, "toId": self.marketing_objective });
@@ -285,6 +315,14 @@ impl Fixture {
             "createTheme" => json!({ "name": format!("Theme {n}"), "colour": "#123456", "startsOn": "2026-01-01" }),
             "updateTheme" => json!({ "id": self.theme().await, "position": n }),
             "setObjectiveThemes" => json!({ "objectiveId": self.company_objective, "themeIds": [self.theme().await] }),
+            "createWebhook" => {
+                json!({ "url": format!("http://127.0.0.1:9/{n}"), "eventTypes": ["CYCLE_CLOSED"], "enabled": false })
+            }
+            "updateWebhook" => {
+                json!({ "id": self.webhook().await.0, "eventTypes": ["CHECK_IN_RECORDED", "CYCLE_CLOSED"] })
+            }
+            "deleteWebhook" => json!({ "id": self.new_webhook(false).await }),
+            "redeliverWebhook" => json!({ "deliveryId": self.webhook().await.1 }),
             other => panic!("no input for {other}"),
         }
     }

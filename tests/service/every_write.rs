@@ -7,6 +7,9 @@ use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder, QuerySelect};
 use service::events::Event;
 use service::objectives::ObjectiveOrKeyResult;
 use service::objectives::write::{NewObjective, ObjectivePatch};
+use service::webhooks::EventType;
+use service::webhooks::destination::Destinations;
+use service::webhooks::write::{self as webhooks, NewWebhook, WebhookPatch};
 use service::{OrgRole, Result, Uuid};
 use std::future::Future;
 use std::sync::Arc;
@@ -218,10 +221,28 @@ async fn every_write_leaves_its_audit_rows_and_announces_its_changes_after_commi
     t.row(key_results::write::archive(s, kr.id), &["key_result.archive"], &["progress"]).await;
     t.row(objectives::life::close(s, o.id, None), &["objective.close"], &["objective:closed"]).await;
 
+    // Endpoints are admins' configuration: audited, heard by no display.
+    let destinations = Destinations::new(vec!["127.0.0.0/8".parse().unwrap()]);
+    let new = NewWebhook {
+        url: "http://127.0.0.1:9/okrs".into(),
+        event_types: vec![EventType::CycleClosed],
+        team_id: None,
+        enabled: true,
+    };
+    let hook = t.row(webhooks::create(s, &destinations, new), &["webhook.create"], &[]).await.webhook;
+    let rotate = WebhookPatch { rotate_secret: true, ..Default::default() };
+    t.row(webhooks::update(s, &destinations, hook.id, rotate), &["webhook.rotate_secret"], &[]).await;
+
     // Closing the quarter freezes the score of each of its objectives not closed on their own.
     let open = ["objective:cycle_closed"; 4];
     t.row(cycles::write::close(s, quarter.id), &["cycle.close"], &[&open[..], &["cycle:closed"]].concat()).await;
     let reopened = ["objective:cycle_reopened"; 4];
     t.row(cycles::write::reopen(s, quarter.id), &["cycle.reopen"], &[&reopened[..], &["cycle:reopened"]].concat())
         .await;
+
+    // The close was written to the endpoint's outbox with the change.
+    let sent = entity::webhook_delivery::Entity::find().all(&t.w.db).await.unwrap();
+    assert_eq!(sent.iter().map(|d| d.event_type.as_str()).collect::<Vec<_>>(), ["cycle.closed"]);
+    t.row(webhooks::redeliver(s, sent[0].id), &["webhook_delivery.redeliver"], &[]).await;
+    t.row(webhooks::delete(s, hook.id), &["webhook.delete"], &[]).await;
 }
