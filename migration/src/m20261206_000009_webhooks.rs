@@ -105,7 +105,9 @@ impl MigrationTrait for Migration {
         manager.create_table(attempts()).await?;
         manager.create_index(index("ix_webhooks_organization_id", "webhooks", &["organization_id"])).await?;
         // The sender's look for due deliveries, and for an earlier one of the same subject.
-        manager.create_index(index("ix_webhook_deliveries_due", "webhook_deliveries", &["state", "next_attempt_at"])).await?;
+        manager
+            .create_index(index("ix_webhook_deliveries_due", "webhook_deliveries", &["state", "next_attempt_at"]))
+            .await?;
         manager
             .create_index(index(
                 "ix_webhook_deliveries_subject",
