@@ -128,16 +128,21 @@ impl Ctx {
 /// The subscription's next event's `data.<field>`, within a few seconds; it must come
 /// without errors and not be a `resync`.
 pub async fn next_event(socket: &mut crate::live::Socket, field: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    event_within(socket, field, Duration::from_secs(5)).await.expect("an event within 5 s")
+}
+
+/// Like [`next_event`], but `None` when nothing comes within `wait`.
+pub async fn event_within(socket: &mut crate::live::Socket, field: &str, wait: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
     loop {
-        let message = tokio::time::timeout_at(deadline, socket.next()).await.expect("an event within 5 s");
+        let message = tokio::time::timeout_at(deadline, socket.next()).await.ok()?;
         let Some(Ok(Message::Text(text))) = message else { continue };
         let message: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(message["type"], "next", "{message}");
         assert!(message["payload"].get("errors").is_none(), "{message}");
         let event = message["payload"]["data"][field].clone();
         assert_eq!(event["resync"], false, "{message}");
-        return event;
+        return Some(event);
     }
 }
 

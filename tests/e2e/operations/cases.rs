@@ -1,9 +1,10 @@
 //! One case per file in `examples/operations/`: the variables a client would send, taken
 //! from the demo, and what the answer (or the event, after a change) must show.
 
-use super::{Ctx, Operation, next_event};
+use super::{Ctx, Operation, event_within, next_event};
 use crate::check_ins::{CHECK_IN, member};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 /// The operations with a case; `run` dispatches on the same names.
 pub const NAMES: &[&str] = &[
@@ -222,18 +223,23 @@ async fn insights_changed(ctx: &Ctx, op: &Operation) {
     // Confidence holds before the watch looks, so that the fall below is news.
     check_in(ctx, &ctx.ids.lead_time, 40.0, "ON_TRACK").await;
     let mut socket = ctx.subscribe(op, json!({ "cycleId": ctx.ids.quarter, "teamId": ctx.ids.sales_team })).await;
-    check_in(ctx, &ctx.ids.lead_time, 44.0, "OFF_TRACK").await;
-    check_in(ctx, &ctx.ids.lead_time, 46.0, "OFF_TRACK").await;
-    // Other findings may come first (OFF_TRACK also makes the key result RED).
-    loop {
-        let change = next_event(&mut socket, "insightsChanged").await;
-        for notice in list(&change["appeared"]).iter().chain(list(&change["cleared"])) {
-            assert_eq!(notice["teamId"], ctx.ids.sales_team, "{change}");
+    // On a slow machine the watch may take its first look after the fall, which is then
+    // no news: each round climbs back to ON_TRACK (a clearance) and falls again.
+    for _round in 0..3 {
+        check_in(ctx, &ctx.ids.lead_time, 44.0, "OFF_TRACK").await;
+        check_in(ctx, &ctx.ids.lead_time, 46.0, "OFF_TRACK").await;
+        // Other findings may come first (OFF_TRACK also makes the key result RED).
+        while let Some(change) = event_within(&mut socket, "insightsChanged", Duration::from_secs(3)).await {
+            for notice in list(&change["appeared"]).iter().chain(list(&change["cleared"])) {
+                assert_eq!(notice["teamId"], ctx.ids.sales_team, "{change}");
+            }
+            let appeared = list(&change["appeared"]);
+            if let Some(falling) = appeared.iter().find(|n| n["kind"] == "CONFIDENCE_FALLING") {
+                assert_eq!((&falling["keyResultId"], &falling["severity"]), (&ctx.ids.lead_time, &json!("CRITICAL")));
+                return;
+            }
         }
-        let falling = list(&change["appeared"]).iter().find(|n| n["kind"] == "CONFIDENCE_FALLING").cloned();
-        if let Some(falling) = falling {
-            assert_eq!((&falling["keyResultId"], &falling["severity"]), (&ctx.ids.lead_time, &json!("CRITICAL")));
-            break;
-        }
+        check_in(ctx, &ctx.ids.lead_time, 40.0, "ON_TRACK").await;
     }
+    panic!("two OFF_TRACK check-ins in a row never brought CONFIDENCE_FALLING to the subscriber");
 }
