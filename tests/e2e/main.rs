@@ -20,6 +20,7 @@ mod live;
 mod matrix;
 mod metrics;
 mod objectives;
+mod operations;
 mod pagination;
 mod persisted;
 mod planning;
