@@ -42,6 +42,7 @@ pub struct Application {
     released: Released,
     grace: Duration,
     webhooks: crate::webhooks::Sender,
+    insight_feed: service::webhooks::insights::InsightFeed,
 }
 
 impl Application {
@@ -72,6 +73,13 @@ impl Application {
             service::insights::watch::Watches::new(db.clone(), clock.clone(), bus.clone(), sweep, histories.clone());
         let webhooks = crate::webhooks::Sender::new(db.clone(), clock.clone(), bus.clone(), &settings.webhooks)?;
         let destinations = Arc::new(settings.webhooks.destinations());
+        let insight_feed = service::webhooks::insights::InsightFeed {
+            db: db.clone(),
+            clock: clock.clone(),
+            bus: bus.clone(),
+            histories: histories.clone(),
+            sweep,
+        };
         let schema = Schemas::build(
             &settings.limits,
             Some(AppData { db: db.clone(), clock: clock.clone(), bus: bus.clone(), insights, destinations }),
@@ -94,7 +102,7 @@ impl Application {
             availability,
             histories,
         };
-        Ok(Application { listener, state, released, grace: settings.shutdown_grace, webhooks })
+        Ok(Application { listener, state, released, grace: settings.shutdown_grace, webhooks, insight_feed })
     }
 
     /// The address the server listens on (with the real port when 0 was asked).
@@ -119,6 +127,8 @@ impl Application {
         self.state.rates.clone().sweep_forever();
         let shutdown = self.state.shutdown.clone();
         let mut sending = tokio::spawn(self.webhooks.run(shutdown.clone()));
+        let feed_stop = shutdown.clone();
+        let feeding = tokio::spawn(self.insight_feed.run(async move { feed_stop.stopping().await }));
         let stopping = shutdown.clone();
         // The peer's address feeds the per-address rate limit.
         let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
@@ -145,6 +155,7 @@ impl Application {
         if !self.released.within(deadline.saturating_duration_since(tokio::time::Instant::now())).await {
             tracing::warn!("the grace period ended with subscriptions open: they were cut");
         }
+        feeding.abort();
         // A delivery cut here is sent again by whoever takes it after its lease.
         if tokio::time::timeout_at(deadline, &mut sending).await.is_err() {
             sending.abort();

@@ -24,5 +24,6 @@ pub mod theme;
 pub mod webhook;
 pub mod webhook_attempt;
 pub mod webhook_delivery;
+pub mod webhook_insight;
 
 pub use enums::*;

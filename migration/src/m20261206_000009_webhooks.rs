@@ -1,6 +1,6 @@
 //! Outbound webhooks (issue 17): the endpoints an organization's admins register, the
 //! deliveries written in the same transaction as the change they announce (the durable
-//! outbox), and every attempt to send one.
+//! outbox), every attempt to send one, and the insights last announced to them.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -88,6 +88,23 @@ fn attempts() -> TableCreateStatement {
         .to_owned()
 }
 
+fn insights() -> TableCreateStatement {
+    Table::create()
+        .table("webhook_insights")
+        // The insight's stable id (its kind and subject); a theme's can hold in two cycles.
+        .col(uuid("insight_id"))
+        .col(uuid("organization_id"))
+        .col(uuid("cycle_id"))
+        .col(text("severity"))
+        // As it last held: a clearing is announced with it.
+        .col(json("insight"))
+        .col(timestamp_with_time_zone("raised_at"))
+        .foreign_key(&mut fk("webhook_insights", "organization_id", "organizations", "id"))
+        .foreign_key(&mut fk("webhook_insights", "cycle_id", "cycles", "id"))
+        .primary_key(Index::create().col("cycle_id").col("insight_id"))
+        .to_owned()
+}
+
 fn index(name: &str, table: &str, columns: &[&str]) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(table.to_owned());
@@ -103,6 +120,7 @@ impl MigrationTrait for Migration {
         manager.create_table(webhooks()).await?;
         manager.create_table(deliveries()).await?;
         manager.create_table(attempts()).await?;
+        manager.create_table(insights()).await?;
         manager.create_index(index("ix_webhooks_organization_id", "webhooks", &["organization_id"])).await?;
         // The sender's look for due deliveries, and for an earlier one of the same subject.
         manager
@@ -119,7 +137,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["webhook_attempts", "webhook_deliveries", "webhooks"] {
+        for table in ["webhook_insights", "webhook_attempts", "webhook_deliveries", "webhooks"] {
             manager.drop_table(Table::drop().table(table.to_owned()).to_owned()).await?;
         }
         Ok(())

@@ -113,6 +113,12 @@ impl Actor {
         self.integration
     }
 
+    /// The server itself reading `org` on nobody's behalf (the webhook insight feed): it
+    /// reads, never writes through the unit of work, and is nobody in the audit trail.
+    pub(crate) fn system(org: Org) -> Self {
+        Actor { org, person_id: Uuid::nil(), role: OrgRole::Viewer, scope: TokenScope::OkrRead, integration: true }
+    }
+
     fn new(org: Org, person_id: Uuid, identity: &Identity) -> Self {
         let scope = identity.scope.unwrap_or(TokenScope::Admin);
         Actor { org, person_id, role: identity.role, scope, integration: identity.integration }

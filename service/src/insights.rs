@@ -116,7 +116,7 @@ pub enum Figures {
 }
 
 /// One finding, with what to do about it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Insight {
     pub kind: InsightKind,
     pub severity: Severity,

@@ -8,6 +8,7 @@
 //! itself (HTTP, signatures) is the API's.
 
 pub mod destination;
+pub mod insights;
 pub(crate) mod outbox;
 pub mod queue;
 pub mod write;
@@ -28,11 +29,19 @@ pub enum EventType {
     ObjectiveChanged,
     CycleActivated,
     CycleClosed,
+    InsightRaised,
+    InsightCleared,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 4] =
-        [EventType::CheckInRecorded, EventType::ObjectiveChanged, EventType::CycleActivated, EventType::CycleClosed];
+    pub const ALL: [EventType; 6] = [
+        EventType::CheckInRecorded,
+        EventType::ObjectiveChanged,
+        EventType::CycleActivated,
+        EventType::CycleClosed,
+        EventType::InsightRaised,
+        EventType::InsightCleared,
+    ];
 
     /// The name in the `type` of a delivery's body and in the endpoint's row.
     pub fn name(self) -> &'static str {
@@ -41,6 +50,8 @@ impl EventType {
             EventType::ObjectiveChanged => "objective.changed",
             EventType::CycleActivated => "cycle.activated",
             EventType::CycleClosed => "cycle.closed",
+            EventType::InsightRaised => "insight.raised",
+            EventType::InsightCleared => "insight.cleared",
         }
     }
 

@@ -41,7 +41,7 @@ struct Demo {
 }
 
 /// 19 November 2026, noon: week 7 of Q4 2026.
-fn week_seven() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn week_seven() -> chrono::DateTime<chrono::Utc> {
     chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 19, 12, 0, 0).unwrap()
 }
 

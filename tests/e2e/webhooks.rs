@@ -347,15 +347,28 @@ async fn two_replicas_send_each_delivery_exactly_once() {
     let receiver = Receiver::start().await;
     let d = demo(&app).await;
     register(&app, &receiver.url("/okrs"), &["CHECK_IN_RECORDED"], None).await;
+    // Both replicas' insight feeds look after every change: each raise goes once.
+    register(&app, &receiver.url("/insights"), &["INSIGHT_RAISED"], None).await;
     let key_results = [&d.lead_time, &d.conversion];
     for round in 0..20 {
         let server = if round % 2 == 0 { &app } else { &replica };
         check_in(server, key_results[round % 2], 40.0 + round as f64).await;
     }
-    receiver.await_delivered(20).await;
+    eventually(|| async { (receiver.delivered().iter().filter(|r| r.path == "/okrs").count() >= 20).then_some(()) })
+        .await;
     // Give a duplicate the time to show up.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let delivered = receiver.delivered();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (delivered, insights): (Vec<Received>, Vec<Received>) =
+        receiver.delivered().into_iter().partition(|r| r.path == "/okrs");
+    let mut raised: Vec<String> = insights
+        .iter()
+        .map(|r| format!("{} {} {}", r.body["data"]["insightId"], r.body["data"]["cycleId"], r.body["data"]["kind"]))
+        .collect();
+    assert!(!raised.is_empty(), "the demo has insights");
+    raised.sort_unstable();
+    let before = raised.len();
+    raised.dedup();
+    assert_eq!(raised.len(), before, "each insight of each cycle raised once across the replicas: {raised:#?}");
     let mut ids: Vec<&str> = delivered.iter().map(|r| r.id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -463,4 +476,66 @@ async fn an_endpoint_hears_only_its_event_types_and_its_team() {
     assert_eq!(to_sales[0].body["type"], "objective.changed");
     assert_eq!(to_sales[0].body["data"]["objectiveId"], d.sales);
     assert_eq!(to_sales[0].body["data"]["change"], "updated");
+}
+
+#[tokio::test]
+async fn insights_are_announced_as_they_are_raised_and_cleared_once_each() {
+    let clock = service::FixedClock::new(crate::insights::week_seven());
+    let limits = api::config::Limits { insights_sweep_secs: 1, ..trellis_tests::unthrottled() };
+    let options = Options { demo: true, limits: Some(limits), webhooks: Some(quick()), ..Options::default() };
+    let app = TestApp::start(options, Arc::new(clock.clone())).await;
+    let receiver = Receiver::start().await;
+    let d = demo(&app).await;
+    register(&app, &receiver.url("/insights"), &["INSIGHT_RAISED", "INSIGHT_CLEARED"], Some(&d.sales_team)).await;
+    // The first look announces what holds already.
+    let holding = receiver.await_delivered(1).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let holding = receiver.delivered().len().max(holding.len());
+    let heard = |from: usize| -> Vec<(String, String)> {
+        receiver.delivered()[from..]
+            .iter()
+            .map(|r| (r.body["type"].as_str().unwrap().to_owned(), r.body["data"]["kind"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    assert!(heard(0).iter().all(|(t, _)| t == "insight.raised"), "{:?}", heard(0));
+    assert!(receiver.delivered().iter().all(|r| r.body["data"]["teamId"] == d.sales_team), "Sales only");
+
+    let check_in = |value: f64, confidence: &'static str| {
+        let app = &app;
+        let key_result = d.lead_time.clone();
+        async move {
+            let query = "mutation($i: CheckInInput!) { checkIn(input: $i) { checkIn { id } } }";
+            let input = json!({ "keyResultId": key_result, "value": value, "confidence": confidence });
+            app.data(&member(app, "sam"), query, json!({ "i": input })).await;
+        }
+    };
+    check_in(45.0, "AT_RISK").await;
+    check_in(46.0, "OFF_TRACK").await;
+    let raised = eventually(|| async { (heard(holding).len() >= 2).then(|| heard(holding)) }).await;
+    let mut kinds: Vec<&str> = raised.iter().map(|(_, k)| k.as_str()).collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["CONFIDENCE_FALLING", "UNASSIGNED_WORK"], "{raised:?}");
+    assert!(raised.iter().all(|(t, _)| t == "insight.raised"));
+    let raised_ids: Vec<Value> =
+        receiver.delivered()[holding..].iter().map(|r| r.body["data"]["insightId"].clone()).collect();
+
+    check_in(40.0, "ON_TRACK").await;
+    let after = holding + 2;
+    let cleared =
+        eventually(|| async { (heard(after).len() >= 2).then(|| receiver.delivered()[after..].to_vec()) }).await;
+    assert!(cleared.iter().all(|r| r.body["type"] == "insight.cleared"), "{cleared:?}");
+    let mut cleared_ids: Vec<Value> = cleared.iter().map(|r| r.body["data"]["insightId"].clone()).collect();
+    let mut raised_ids = raised_ids;
+    cleared_ids.sort_by_key(|v| v.to_string());
+    raised_ids.sort_by_key(|v| v.to_string());
+    assert_eq!(cleared_ids, raised_ids, "what was raised is what clears");
+
+    // Nine quiet days later the sweep finds Sales's key results stale: time alone changed.
+    clock.set(crate::insights::week_seven() + chrono::Duration::days(9));
+    let after = after + 2;
+    let stale = eventually(|| async { (heard(after).len() >= 2).then(|| heard(after)) }).await;
+    assert!(stale.iter().all(|(t, k)| t == "insight.raised" && k == "STALE"), "{stale:?}");
+    // Each was announced once, though the feed looked many times since.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.delivered().len(), after + stale.len());
 }

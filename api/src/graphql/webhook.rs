@@ -24,6 +24,11 @@ pub enum WebhookEventType {
     CycleActivated,
     /// A cycle was closed (`cycle.closed`).
     CycleClosed,
+    /// An insight of an active cycle began to hold, or changed severity (`insight.raised`);
+    /// in order per insight.
+    InsightRaised,
+    /// An insight stopped holding (`insight.cleared`), as it last held.
+    InsightCleared,
 }
 
 /// Where a delivery stands.

@@ -14,10 +14,31 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait};
 const CHUNK: usize = 1000;
 
 /// Writes the deliveries of `events` to `org`'s enabled endpoints that listen to them:
-/// one statement when the write announced nothing an endpoint can hear, two when the
+/// no statement when the write announced nothing an endpoint can hear, one when the
 /// organization has no endpoint, and then one per thousand deliveries.
 pub(crate) async fn enqueue(txn: &impl ConnectionTrait, org: Org, events: &[Event], now: DateTime<Utc>) -> Result<()> {
-    let announced: Vec<(Announced, &Event)> = events.iter().filter_map(|e| Some((Announced::of(e)?, e))).collect();
+    let mut announced = Vec::new();
+    for event in events {
+        if let Some(what) = Announced::of(event) {
+            announced.push((what, json(event)?));
+        }
+    }
+    enqueue_announced(txn, org, announced, now).await
+}
+
+/// The stored form of what a delivery announces.
+pub(crate) fn json(value: &impl serde::Serialize) -> Result<serde_json::Value> {
+    Ok(serde_json::to_value(value).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?)
+}
+
+/// Writes the deliveries of `announced` (each with its stored form), in order, to the
+/// endpoints that listen to them.
+pub(crate) async fn enqueue_announced(
+    txn: &impl ConnectionTrait,
+    org: Org,
+    announced: Vec<(Announced, serde_json::Value)>,
+    now: DateTime<Utc>,
+) -> Result<()> {
     if announced.is_empty() {
         return Ok(());
     }
@@ -26,8 +47,7 @@ pub(crate) async fn enqueue(txn: &impl ConnectionTrait, org: Org, events: &[Even
         return Ok(());
     }
     let mut rows = Vec::new();
-    for (what, event) in announced {
-        let body = serde_json::to_value(event).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    for (what, body) in announced {
         let event_id = new_id();
         for endpoint in endpoints.iter().filter(|e| listens(e, &what)) {
             rows.push(row(org, endpoint, event_id, &what, body.clone(), now));
