@@ -158,7 +158,13 @@ async fn every_example_operation_runs_against_the_demo() {
         cases.difference(&files).collect::<Vec<_>>()
     );
 
-    let app = TestApp::spawn_demo().await;
+    // An integration registers its endpoint; loopback stands in for it here.
+    let webhooks = api::config::WebhookSettings {
+        webhook_allow_ranges: vec!["127.0.0.0/8".parse().unwrap()],
+        ..api::config::WebhookSettings::default()
+    };
+    let options = trellis_tests::Options { demo: true, webhooks: Some(webhooks), ..Default::default() };
+    let app = TestApp::start(options, std::sync::Arc::new(service::SystemClock)).await;
     let ids = crate::check_ins::demo(&app).await;
     let ctx = Ctx { admin: app.demo_admin(), app, ids };
     for operation in operations.values() {

@@ -17,10 +17,12 @@ pub const NAMES: &[&str] = &[
     "ObjectiveChanged",
     "ProgressChanged",
     "RecordCheckIn",
+    "RegisterWebhook",
     "TeamChanges",
     "TeamDashboard",
     "Viewer",
     "WallObjective",
+    "WebhookDeliveries",
 ];
 
 pub async fn run(ctx: &Ctx, operation: &Operation) {
@@ -38,6 +40,8 @@ pub async fn run(ctx: &Ctx, operation: &Operation) {
         "TeamDashboard" => team_dashboard(ctx, operation).await,
         "Viewer" => viewer(ctx, operation).await,
         "WallObjective" => wall_objective(ctx, operation).await,
+        "RegisterWebhook" => register_webhook(ctx, operation).await,
+        "WebhookDeliveries" => webhook_deliveries(ctx, operation).await,
         other => panic!("examples/operations/{other}.graphql has no case: add one here and to NAMES"),
     }
 }
@@ -242,4 +246,34 @@ async fn insights_changed(ctx: &Ctx, op: &Operation) {
         check_in(ctx, &ctx.ids.lead_time, 40.0, "ON_TRACK").await;
     }
     panic!("two OFF_TRACK check-ins in a row never brought CONFIDENCE_FALLING to the subscriber");
+}
+
+/// The endpoint the webhook cases register: loopback (allowed for this test), where
+/// nothing listens, so its deliveries stay pending with their failed attempts.
+const HOOK: &str = "http://127.0.0.1:9/okrs";
+
+async fn register_webhook(ctx: &Ctx, op: &Operation) {
+    let input =
+        json!({ "url": HOOK, "eventTypes": ["CHECK_IN_RECORDED", "INSIGHT_RAISED"], "teamId": ctx.ids.sales_team });
+    let data = ctx.send(&ctx.admin, op, json!({ "input": input })).await;
+    let created = &data["createWebhook"];
+    assert!(created["secret"].as_str().unwrap().starts_with("whsec_"), "{created}");
+    assert_eq!(created["webhook"]["team"]["id"], ctx.ids.sales_team);
+    assert_eq!(created["webhook"]["eventTypes"], json!(["CHECK_IN_RECORDED", "INSIGHT_RAISED"]));
+}
+
+async fn webhook_deliveries(ctx: &Ctx, op: &Operation) {
+    let create = "mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } } }";
+    let input = json!({ "url": HOOK, "eventTypes": ["CHECK_IN_RECORDED"] });
+    let made = ctx.app.data(&ctx.admin, create, json!({ "i": input })).await;
+    let id = made["createWebhook"]["webhook"]["id"].clone();
+    check_in(ctx, &ctx.ids.conversion, 13.0, "ON_TRACK").await;
+    let data = ctx.send(&ctx.admin, op, json!({})).await;
+    let hook = list(&data["webhooks"]).iter().find(|w| w["id"] == id).unwrap_or_else(|| panic!("{data}"));
+    let deliveries = list(&hook["deliveries"]["edges"]);
+    let delivery = &deliveries.last().unwrap_or_else(|| panic!("{hook}"))["node"];
+    assert_eq!(delivery["eventType"], "CHECK_IN_RECORDED");
+    assert_eq!(delivery["subjectId"], ctx.ids.conversion);
+    assert_eq!(delivery["payload"]["data"]["value"], 13.0);
+    assert!(delivery["messageId"].as_str().unwrap().starts_with("msg_"), "{delivery}");
 }
