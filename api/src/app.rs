@@ -126,8 +126,8 @@ impl Application {
     pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         self.state.rates.clone().sweep_forever();
         let shutdown = self.state.shutdown.clone();
-        let mut sending = tokio::spawn(self.webhooks.run(shutdown.clone()));
-        let feed_stop = shutdown.clone();
+        let mut sending = tokio::spawn(self.webhooks.run(shutdown.signal()));
+        let mut feed_stop = shutdown.signal();
         let feeding = tokio::spawn(self.insight_feed.run(async move { feed_stop.stopping().await }));
         let stopping = shutdown.clone();
         // The peer's address feeds the per-address rate limit.

@@ -8,7 +8,7 @@ pub mod body;
 pub mod sign;
 
 use crate::config::WebhookSettings;
-use crate::http::shutdown::Shutdown;
+use crate::http::shutdown::Signal;
 use futures::StreamExt;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use sea_orm::DatabaseConnection;
@@ -68,7 +68,7 @@ impl Sender {
     }
 
     /// Sends until the server stops; deliveries in flight then are finished first.
-    pub async fn run(self, shutdown: Shutdown) {
+    pub async fn run(self, mut shutdown: Signal) {
         let mut changes = self.bus.subscribe();
         loop {
             let claimed = match queue::claim(&self.db, &self.retries, self.clock.now(), BATCH).await {
@@ -88,6 +88,10 @@ impl Sender {
                 continue;
             }
             futures::stream::iter(claimed).for_each_concurrent(CONCURRENCY, |c| self.deliver(c)).await;
+            // A backlog never lets the loop idle: a stop is looked for between batches too.
+            if shutdown.stopped() {
+                return;
+            }
         }
     }
 

@@ -43,6 +43,13 @@ impl Shutdown {
         let _begun = watching.wait_for(|stopping| *stopping).await;
     }
 
+    /// The signal alone, for background work that holds no stream: it does not keep the
+    /// server waiting for its release (the webhook sender finishes within the grace
+    /// period on its own).
+    pub fn signal(&self) -> Signal {
+        Signal(self.stopping.subscribe())
+    }
+
     /// A hold for one stream.
     pub fn hold(&self) -> Hold {
         Hold { _held: self.holds.clone() }
@@ -53,5 +60,21 @@ impl Released {
     /// Waits up to `grace` for every stream to let go; `false` when some did not.
     pub async fn within(mut self, grace: Duration) -> bool {
         tokio::time::timeout(grace, self.0.recv()).await.is_ok()
+    }
+}
+
+/// Whether shutdown has begun, without holding the server open.
+#[derive(Clone)]
+pub struct Signal(watch::Receiver<bool>);
+
+impl Signal {
+    /// Completes once shutdown has begun (at once if it has already).
+    pub async fn stopping(&mut self) {
+        let _begun = self.0.wait_for(|stopping| *stopping).await;
+    }
+
+    /// Whether shutdown has begun.
+    pub fn stopped(&self) -> bool {
+        *self.0.borrow()
     }
 }
