@@ -9,5 +9,6 @@ pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod telemetry;
+pub mod transfer;
 
 pub use app::Application;

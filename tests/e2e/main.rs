@@ -30,4 +30,5 @@ mod statements;
 mod strategy;
 mod teams;
 mod tenancy;
+mod transfer;
 mod upgrade;

@@ -9,6 +9,7 @@ pub mod planning;
 pub mod rhythm;
 pub mod strategy;
 pub mod team;
+pub mod transfer;
 
 use crate::graphql::context::Scope;
 use crate::graphql::error::bad_input;
@@ -27,6 +28,7 @@ pub struct Mutation(
     planning::PlanningMutation,
     rhythm::RhythmMutation,
     strategy::StrategyMutation,
+    transfer::TransferMutation,
 );
 
 /// Declares a Relay payload: `clientMutationId` plus the changed objects.
