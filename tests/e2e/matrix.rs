@@ -37,7 +37,9 @@ fn allowed(mutation: &str) -> Option<&'static [Who]> {
     const LEADS: &[Who] = &[Lead, Admin, OkrWriter];
     Some(match mutation {
         "createTeam" | "updateTeam" | "archiveTeam" | "addTeamMember" | "updateTeamMember" | "removeTeamMember"
-        | "createCycle" | "updateCycle" | "activateCycle" | "closeCycle" | "reopenCycle" | "updateTheme" => ADMINS,
+        | "createCycle" | "updateCycle" | "activateCycle" | "closeCycle" | "reopenCycle" | "updateTheme"
+        // A file makes teams and memberships too, which admins manage.
+        | "importOkrs" => ADMINS,
         // Leads of the company team (nobody in this table) and admins.
         "setObjectiveThemes" => &[Admin, OkrWriter],
         // Names no id: the foreigner changes their own organization's policy.
@@ -285,6 +287,10 @@ impl Fixture {
             "createTheme" => json!({ "name": format!("Theme {n}"), "colour": "#123456", "startsOn": "2026-01-01" }),
             "updateTheme" => json!({ "id": self.theme().await, "position": n }),
             "setObjectiveThemes" => json!({ "objectiveId": self.company_objective, "themeIds": [self.theme().await] }),
+            "importOkrs" => {
+                let content = format!("kind,ref,team,title\nobjective,o,Sales,Imported {n}\n");
+                json!({ "cycleId": self.quarter().await, "format": "CSV", "content": content })
+            }
             other => panic!("no input for {other}"),
         }
     }
