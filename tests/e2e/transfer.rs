@@ -106,6 +106,7 @@ async fn the_example_files_import_into_an_empty_organization_after_a_dry_run_tha
         let kr = &onboarding["keyResults"]["edges"][0]["node"];
         assert_eq!((kr["currentValue"].clone(), kr["driver"]["subject"].clone()), (json!(14.5), json!("cleo")));
 
+        assert_eq!(export(&app, &admin, &cycle, format).await, content, "the example is what an export writes");
         let audit =
             app.data(&admin, "{ auditEvents(last: 1) { totalCount edges { node { action } } } }", json!({})).await;
         assert_eq!(audit["auditEvents"]["edges"][0]["node"]["action"], "cycle.import");

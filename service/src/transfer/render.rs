@@ -40,11 +40,9 @@ fn object(record: &Record) -> String {
     let fields: Vec<String> = record
         .filled()
         .map(|(column, value)| {
-            let number = column.numeric().then(|| value.parse::<f64>().ok()).flatten();
-            let value = match number.and_then(serde_json::Number::from_f64) {
-                Some(number) => number.to_string(),
-                None => serde_json::Value::from(value).to_string(),
-            };
+            // A number's text as written (`800000`, not `800000.0`) when it is a JSON number.
+            let number = column.numeric() && serde_json::from_str::<serde_json::Number>(value).is_ok();
+            let value = if number { value.to_owned() } else { serde_json::Value::from(value).to_string() };
             format!("\"{}\": {value}", column.name())
         })
         .collect();
