@@ -76,8 +76,10 @@ async fn run(loaded: file::Loaded) -> anyhow::Result<()> {
         Some(Command::Import(args)) => {
             let report = api::transfer::import(&args).await?;
             print!("{}", api::transfer::describe(&report));
-            if !report.problems.is_empty() {
-                bail!("{} problems in {}: nothing was imported", report.problems.len(), args.file.display());
+            match report.problems.len() {
+                0 => {}
+                1 => bail!("1 problem in {}: nothing was imported", args.file.display()),
+                n => bail!("{n} problems in {}: nothing was imported", args.file.display()),
             }
             Ok(())
         }

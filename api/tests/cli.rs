@@ -221,7 +221,7 @@ async fn import_and_export_work_on_the_database_and_say_what_they_did() {
     std::fs::write(&bad, "kind,ref,team,title\nobjective,a,Nowhere,Lost\n").unwrap();
     let refused = run(&["import", bad.to_str().unwrap()]);
     assert_eq!(String::from_utf8_lossy(&refused.stdout), "line 2 team: NOT_FOUND: team \"Nowhere\" was not found\n");
-    assert_one_line_failure(&refused, "1 problems in");
+    assert_one_line_failure(&refused, "1 problem in");
     let unknown = trellis()
         .args(["export", "--database-url", &database.url, "--org", "globex", "--cycle", "Q4 2026"])
         .output()

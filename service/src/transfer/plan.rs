@@ -102,10 +102,11 @@ struct PlannedObjective<'r> {
 
 /// A key result record being checked.
 struct PlannedKeyResult {
-    model: key_result::Model,
+    /// The row, once its figures passed.
+    model: Option<key_result::Model>,
+    /// Its kind, once read: readings are checked against it.
+    kind: Option<entity::KeyResultKind>,
     objective: Option<usize>,
-    /// Whether its kind was read, so that readings can be checked against it.
-    measured: bool,
 }
 
 struct Planner<'a, 'r> {
@@ -267,7 +268,7 @@ impl<'a, 'r> Planner<'a, 'r> {
         let check_ins = self.readings();
         let objectives = self.roll_up();
         let teams = self.new_teams();
-        let key_results = self.key_results.into_iter().map(|k| k.model).collect();
+        let key_results = self.key_results.into_iter().filter_map(|k| k.model).collect();
         let people = self.people.into_iter().filter(|p| p.new).map(|p| p.model).collect();
         Plan {
             teams,

@@ -98,7 +98,7 @@ impl<'r> Planner<'_, 'r> {
             };
             let driver = self.driver(record, objective);
             let Some(definition) = definition else {
-                self.key_results.push(unmeasured(objective, kind));
+                self.key_results.push(PlannedKeyResult { model: None, kind, objective });
                 continue;
             };
             let at_start = scoring::Measure {
@@ -128,7 +128,7 @@ impl<'r> Planner<'_, 'r> {
                 created_at: self.now,
                 updated_at: self.now,
             };
-            self.key_results.push(PlannedKeyResult { model, objective, measured: true });
+            self.key_results.push(PlannedKeyResult { model: Some(model), kind, objective });
         }
     }
 
@@ -178,8 +178,7 @@ impl<'r> Planner<'_, 'r> {
             let key_result = self.required(record, Column::Parent).and_then(|parent| self.reading_of(record, parent));
             let value = self.required(record, Column::Value).and_then(|_| self.number(record, Column::Value, 0.0));
             let value = value.and_then(|value| self.check(record, Column::Value, validate::number("value", value)));
-            let kind =
-                key_result.and_then(|k| self.key_results.get(k)).filter(|kr| kr.measured).map(|kr| kr.model.kind);
+            let kind = key_result.and_then(|k| self.key_results.get(k)).and_then(|kr| kr.kind);
             if let (Some(value), Some(kind)) = (value, kind) {
                 self.check(record, Column::Value, check_ins::fits(kind, value));
             }
@@ -202,8 +201,9 @@ impl<'r> Planner<'_, 'r> {
             else {
                 continue;
             };
-            let key_result_id = self.key_results.get(k).map_or(Uuid::nil(), |kr| kr.model.id);
+            let key_result_id = self.key_results.get(k).and_then(|kr| kr.model.as_ref()).map_or(Uuid::nil(), |m| m.id);
             let row = check_in::Model {
+                // Given once all readings are in time order, so that ids sort as the times do.
                 id: Uuid::nil(),
                 organization_id: self.org,
                 key_result_id,
@@ -276,7 +276,7 @@ impl<'r> Planner<'_, 'r> {
                     if looping.contains(&at) {
                         chain.push(child.model.id);
                     }
-                    let key_result = through.and_then(|k| self.key_results.get(k)).map(|k| &k.model);
+                    let key_result = through.and_then(|k| self.key_results.get(k)).and_then(|k| k.model.as_ref());
                     let parent = alignment::Parent {
                         objective: &objective.model,
                         key_result,
@@ -376,33 +376,6 @@ impl<'r> Planner<'_, 'r> {
             self.refuse(record, Column::State, error);
         }
     }
-}
-
-/// A key result record whose figures were refused: it still counts for its objective.
-fn unmeasured(objective: Option<usize>, kind: Option<KeyResultKind>) -> PlannedKeyResult {
-    let now = chrono::DateTime::<Utc>::MIN_UTC;
-    let model = key_result::Model {
-        id: new_id(),
-        organization_id: Uuid::nil(),
-        objective_id: Uuid::nil(),
-        title: String::new(),
-        kind: kind.unwrap_or(KeyResultKind::Increase),
-        unit: KeyResultUnit::Number,
-        unit_label: None,
-        start_value: 0.0,
-        target_value: 1.0,
-        current_value: 0.0,
-        weight: 1.0,
-        driver_id: None,
-        progress: 0.0,
-        latest_confidence: None,
-        check_in_count: 0,
-        last_check_in_at: None,
-        archived_at: None,
-        created_at: now,
-        updated_at: now,
-    };
-    PlannedKeyResult { model, objective, measured: kind.is_some() }
 }
 
 /// The objectives of the file that follow their `File` parents back to themselves: each

@@ -18,8 +18,7 @@ impl Planner<'_, '_> {
         let mut rows = Vec::with_capacity(readings.len());
         for (sequence, (k, mut reading)) in readings.into_iter().enumerate() {
             reading.id = reading_id(reading.recorded_at, sequence);
-            if let Some(kr) = self.key_results.get_mut(k) {
-                let kr = &mut kr.model;
+            if let Some(kr) = self.key_results.get_mut(k).and_then(|kr| kr.model.as_mut()) {
                 kr.current_value = reading.value;
                 kr.latest_confidence = Some(reading.confidence);
                 kr.check_in_count += 1;
@@ -50,9 +49,9 @@ impl Planner<'_, '_> {
         let mut order: Vec<usize> = (0..self.objectives.len()).collect();
         order.sort_by_key(|at| depth(*at, &parents));
         let mut own: Vec<Vec<(f64, f64)>> = vec![Vec::new(); self.objectives.len()];
-        for kr in &self.key_results {
-            if let Some(list) = kr.objective.and_then(|o| own.get_mut(o)) {
-                list.push((kr.model.progress, kr.model.weight));
+        for planned in &self.key_results {
+            if let (Some(list), Some(kr)) = (planned.objective.and_then(|o| own.get_mut(o)), &planned.model) {
+                list.push((kr.progress, kr.weight));
             }
         }
         let mut contributors: Vec<Vec<f64>> = vec![Vec::new(); self.objectives.len()];
