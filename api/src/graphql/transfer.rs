@@ -28,7 +28,7 @@ impl From<OkrFileFormat> for transfer::Format {
 #[derive(SimpleObject)]
 pub struct ImportProblem {
     /// The line the record starts on (line 1 of a CSV file is its header).
-    pub line: i64,
+    pub line: i32,
     /// The column at fault; null when the line as a whole is.
     pub field: Option<String>,
     /// The code the same refusal carries anywhere else (`NOT_MEASURABLE`, …).
@@ -40,7 +40,7 @@ pub struct ImportProblem {
 impl From<transfer::Problem> for ImportProblem {
     fn from(problem: transfer::Problem) -> Self {
         ImportProblem {
-            line: i64::try_from(problem.line).unwrap_or(i64::MAX),
+            line: i32::try_from(problem.line).unwrap_or(i32::MAX),
             field: problem.field,
             code: problem.code.to_owned(),
             message: problem.message,
