@@ -42,6 +42,62 @@ pub enum Command {
     /// Manage the persisted queries: the allow-list of `--persisted-queries-only`.
     #[command(subcommand)]
     Persisted(PersistedCommand),
+    /// Import an OKR file (CSV or JSON) into a cycle, all or nothing: every refused record
+    /// is listed with its line, field and code, and then nothing is written.
+    Import(ImportArgs),
+    /// Export a cycle's OKRs as a file that `trellis import` (or `importOkrs`) reads back.
+    Export(ExportArgs),
+}
+
+/// Where an import or export goes: an organization's cycle, and who does it.
+#[derive(Debug, Clone, Args)]
+pub struct TransferTarget {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// The organization's slug.
+    #[arg(long)]
+    pub org: String,
+    /// The cycle: its id (as the API shows it, or the UUID) or its name.
+    #[arg(long)]
+    pub cycle: String,
+    /// The subject of the organization admin the audit trail names (created on first
+    /// sight, as a token's subject is).
+    #[arg(long = "as", value_name = "SUBJECT", default_value = "trellis-cli")]
+    pub actor: String,
+}
+
+/// An OKR file's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FileFormat {
+    Csv,
+    Json,
+}
+
+/// `trellis import` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The file to import.
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub target: TransferTarget,
+    /// The file's format; by default its extension says (`.csv`, `.json`).
+    #[arg(long, value_enum)]
+    pub format: Option<FileFormat>,
+    /// Check the whole file and report, writing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `trellis export` arguments.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub target: TransferTarget,
+    #[arg(long, value_enum, default_value_t = FileFormat::Csv)]
+    pub format: FileFormat,
+    /// Write the file here instead of to standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }
 
 /// `trellis backup` and `trellis restore` arguments.

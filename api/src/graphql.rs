@@ -27,6 +27,7 @@ pub mod subscription;
 pub mod team;
 pub mod team_week;
 pub mod theme;
+pub mod transfer;
 pub mod tree;
 pub mod webhook;
 

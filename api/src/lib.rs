@@ -9,6 +9,7 @@ pub mod graphql;
 pub mod http;
 pub mod metrics;
 pub mod telemetry;
+pub mod transfer;
 pub mod webhooks;
 
 pub use app::Application;

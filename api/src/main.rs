@@ -73,6 +73,23 @@ async fn run(loaded: file::Loaded) -> anyhow::Result<()> {
             println!("restored {} from {}", service::db::redact(&args.database.database_url), args.file.display());
             Ok(())
         }
+        Some(Command::Import(args)) => {
+            let report = api::transfer::import(&args).await?;
+            print!("{}", api::transfer::describe(&report));
+            match report.problems.len() {
+                0 => {}
+                1 => bail!("1 problem in {}: nothing was imported", args.file.display()),
+                n => bail!("{n} problems in {}: nothing was imported", args.file.display()),
+            }
+            Ok(())
+        }
+        Some(Command::Export(args)) => {
+            let records = api::transfer::export(&args).await?;
+            if let Some(path) = &args.output {
+                println!("exported {records} records to {}", path.display());
+            }
+            Ok(())
+        }
         Some(Command::Config(_)) => {
             print!("{}", file::render(loaded.file.as_deref(), &loaded.settings));
             Ok(())

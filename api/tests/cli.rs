@@ -172,3 +172,59 @@ async fn serve_demo_with_no_secret_prints_a_working_admin_token() {
     assert_eq!(response["data"]["organization"]["name"], "Company X");
     assert_eq!(response["data"]["viewer"]["role"], "ADMIN");
 }
+
+#[tokio::test]
+async fn import_and_export_work_on_the_database_and_say_what_they_did() {
+    use service::{Identity, OrgRole, Scope, SystemClock};
+    let database = TestDatabase::create().await.unwrap();
+    let db = service::db::connect_and_migrate(&database.url).await.unwrap();
+    let admin =
+        service::actor::identify(&db, &SystemClock, &Identity::person("acme", "admin", OrgRole::Admin)).await.unwrap();
+    let bus = service::events::Bus::local(16);
+    let s = Scope { db: &db, clock: &SystemClock, actor: &admin, bus: &bus };
+    let day = |text| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+    let quarter = service::cycles::write::NewCycle {
+        name: "Q4 2026".into(),
+        starts_on: day("2026-10-01"),
+        ends_on: day("2026-12-31"),
+        parent_id: None,
+    };
+    service::cycles::write::create(s, quarter).await.unwrap();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/okrs.json");
+    let run = |args: &[&str]| {
+        trellis()
+            .args(args)
+            .args(["--database-url", &database.url, "--org", "acme", "--cycle", "Q4 2026"])
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let counts = "3 teams, 4 people, 4 memberships, 5 objectives, 7 key results, 8 check-ins";
+
+    let checked = run(&["import", example, "--dry-run"]);
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    assert_eq!(String::from_utf8_lossy(&checked.stdout), format!("checked (dry run, nothing written): {counts}\n"));
+    let imported = run(&["import", example]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert_eq!(String::from_utf8_lossy(&imported.stdout), format!("imported: {counts}\n"));
+
+    let exported = run(&["export", "--format", "json"]);
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    assert_eq!(String::from_utf8_lossy(&exported.stdout), std::fs::read_to_string(example).unwrap());
+
+    // The same file again: its teams, people and memberships are there and are kept.
+    let again = run(&["import", example, "--format", "json", "--dry-run"]);
+    let kept = "0 teams, 0 people, 0 memberships, 5 objectives, 7 key results, 8 check-ins";
+    assert_eq!(String::from_utf8_lossy(&again.stdout), format!("checked (dry run, nothing written): {kept}\n"));
+    let folder = tempfile::tempdir().unwrap();
+    let bad = folder.path().join("bad.csv");
+    std::fs::write(&bad, "kind,ref,team,title\nobjective,a,Nowhere,Lost\n").unwrap();
+    let refused = run(&["import", bad.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&refused.stdout), "line 2 team: NOT_FOUND: team \"Nowhere\" was not found\n");
+    assert_one_line_failure(&refused, "1 problem in");
+    let unknown = trellis()
+        .args(["export", "--database-url", &database.url, "--org", "globex", "--cycle", "Q4 2026"])
+        .output()
+        .unwrap();
+    assert_one_line_failure(&unknown, "there is no organization \"globex\"");
+}

@@ -74,9 +74,7 @@ async fn insert(w: &mut Work<'_>, input: &NewCheckIn, value: f64, note: Option<S
         return Err(Error::Conflict(format!("key result {:?} is archived and takes no check-ins", kr.title)));
     }
     let cycle = guards::writable(w.db(), w.org(), &objective).await?;
-    if kr.kind == KeyResultKind::Milestone && value != 0.0 && value != 1.0 {
-        return Err(Error::NotMeasurable("a milestone is done (1) or not (0): check in 0 or 1".into()));
-    }
+    fits(kr.kind, value)?;
     let now = w.now();
     let row = check_in::Model {
         id: new_id(),
@@ -106,6 +104,14 @@ async fn insert(w: &mut Work<'_>, input: &NewCheckIn, value: f64, note: Option<S
     let progress = events::rollup_changed(w.db(), w.actor(), &key_result, &rollup, &cycle, now).await?;
     w.announce_all(progress);
     Ok(Recorded { check_in: row, key_result, objectives: rollup.chain, replayed: false })
+}
+
+/// Refuses a reading that a key result of `kind` cannot take: a milestone is 0 or 1.
+pub fn fits(kind: KeyResultKind, value: f64) -> Result<()> {
+    if kind == KeyResultKind::Milestone && value != 0.0 && value != 1.0 {
+        return Err(Error::NotMeasurable("a milestone is done (1) or not (0): check in 0 or 1".into()));
+    }
+    Ok(())
 }
 
 /// The first result of a retried request: the caller's own check-in on this key result

@@ -29,6 +29,7 @@ pub mod search;
 pub mod strategy;
 pub mod teams;
 pub mod tenant;
+pub mod transfer;
 pub mod unit_of_work;
 pub mod webhooks;
 

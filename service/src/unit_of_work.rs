@@ -78,6 +78,19 @@ impl<'a> Work<'a> {
         audit::record(&self.txn, change, self.now()).await
     }
 
+    /// Records that `verb` (e.g. `import`) made each of `created`, in a few statements
+    /// however many there are.
+    pub async fn audit_created<'r, A: serde::Serialize + 'r>(
+        &self,
+        verb: &'static str,
+        created: impl IntoIterator<Item = (Target, &'r A)>,
+    ) -> Result<()> {
+        let changes = created
+            .into_iter()
+            .map(|(target, row)| audit::Change::by(self.actor, target, verb, None::<&()>, Some(row)));
+        audit::record_many(&self.txn, self.org(), changes.collect(), self.now()).await
+    }
+
     /// Queues an event; it is announced only if the unit commits.
     pub fn announce(&mut self, event: Event) {
         self.outbox.push(event);

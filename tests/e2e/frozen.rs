@@ -358,7 +358,33 @@ fn table(w: &World) -> Vec<(&'static str, Expect)> {
                 json!({ "i": { "id": w.dependency } }),
             ),
         ),
+        (
+            "importOkrs",
+            Refused(
+                "CYCLE_CLOSED",
+                "importOkrs(input: $i) { imported }",
+                json!({ "i": { "cycleId": q, "format": "CSV", "content": "kind,ref,team,title\nobjective,late,Sales,Late\n" } }),
+            ),
+        ),
     ]
+}
+
+#[tokio::test]
+async fn an_import_that_aligns_into_a_closed_cycle_names_the_record_and_writes_nothing() {
+    let w = world().await;
+    w.close_quarter().await;
+    let before = w.audit_total().await;
+    let content = format!(
+        "kind,ref,parent,team,title\nobjective,a,,Sales,Free standing\nobjective,b,{},Sales,Under a frozen parent\n",
+        w.company.as_str().unwrap()
+    );
+    let import = "mutation($i: ImportOkrsInput!) { importOkrs(input: $i) { imported problems { line field code } } }";
+    let answer = w.data(import, json!({ "i": { "cycleId": w.later, "format": "CSV", "content": content } })).await;
+    assert_eq!(
+        answer["importOkrs"],
+        json!({ "imported": false, "problems": [{ "line": 3, "field": "parent", "code": "CYCLE_CLOSED" }] })
+    );
+    assert_eq!(w.audit_total().await, before, "nothing was written");
 }
 
 #[tokio::test]

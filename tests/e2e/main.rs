@@ -31,5 +31,6 @@ mod statements;
 mod strategy;
 mod teams;
 mod tenancy;
+mod transfer;
 mod upgrade;
 mod webhooks;

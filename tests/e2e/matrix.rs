@@ -38,7 +38,9 @@ fn allowed(mutation: &str) -> Option<&'static [Who]> {
     Some(match mutation {
         "createTeam" | "updateTeam" | "archiveTeam" | "addTeamMember" | "updateTeamMember" | "removeTeamMember"
         | "createCycle" | "updateCycle" | "activateCycle" | "closeCycle" | "reopenCycle" | "updateTheme"
-        | "updateWebhook" | "deleteWebhook" | "redeliverWebhook" => ADMINS,
+        | "updateWebhook" | "deleteWebhook" | "redeliverWebhook"
+        // A file makes teams and memberships too, which admins manage.
+        | "importOkrs" => ADMINS,
         // Leads of the company team (nobody in this table) and admins.
         "setObjectiveThemes" => &[Admin, OkrWriter],
         // Names no id: the foreigner changes their own organization's policy.
@@ -323,6 +325,10 @@ impl Fixture {
             }
             "deleteWebhook" => json!({ "id": self.new_webhook(false).await }),
             "redeliverWebhook" => json!({ "deliveryId": self.webhook().await.1 }),
+            "importOkrs" => {
+                let content = format!("kind,ref,team,title\nobjective,o,Sales,Imported {n}\n");
+                json!({ "cycleId": self.quarter().await, "format": "CSV", "content": content })
+            }
             other => panic!("no input for {other}"),
         }
     }

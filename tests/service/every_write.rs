@@ -208,6 +208,40 @@ async fn every_write_leaves_its_audit_rows_and_announces_its_changes_after_commi
     );
     assert!(served.await.is_empty());
 
+    // An import audits each row it creates and the import itself; it announces what the
+    // rows' own writes would (or one resync, when that would be too many).
+    let file = "kind,ref,parent,team,title,measure,value,person\n\
+                team,,Sales,Field sales,,,,\n\
+                member,,,Field sales,Closer,,,fay\n\
+                objective,f,,Field sales,Open the northern region,,,\n\
+                key_result,fk,f,,Signed deals,INCREASE,,\n\
+                check_in,,fk,,,,1,\n";
+    let request = service::transfer::ImportRequest {
+        cycle_id: quarter.id,
+        format: service::transfer::Format::Csv,
+        content: file,
+        dry_run: false,
+    };
+    let imported = t
+        .row(
+            service::transfer::import(s, &api::graphql::transfer::GlobalIds, request),
+            &[
+                "team.import",
+                "person.import",
+                "membership.import",
+                "objective.import",
+                "key_result.import",
+                "check_in.import",
+                "cycle.import",
+            ],
+            &["team:created", "membership:created", "objective:created"],
+        )
+        .await;
+    assert!(imported.imported, "{imported:?}");
+    let checked = service::transfer::ImportRequest { dry_run: true, ..request };
+    let checked = t.row(service::transfer::import(s, &api::graphql::transfer::GlobalIds, checked), &[], &[]).await;
+    assert!(!checked.imported && checked.problems.is_empty(), "a dry run writes and announces nothing");
+
     let carried = t
         .row(objectives::life::carry_over(s, o.id, next.id), &["objective.carry_over"], &["objective:carried_over"])
         .await

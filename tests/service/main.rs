@@ -10,4 +10,5 @@ mod every_write;
 mod key_results;
 mod objective_life;
 mod support;
+mod transfer;
 mod weights;

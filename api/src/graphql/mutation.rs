@@ -9,6 +9,7 @@ pub mod planning;
 pub mod rhythm;
 pub mod strategy;
 pub mod team;
+pub mod transfer;
 pub mod webhook;
 
 use crate::graphql::context::Scope;
@@ -29,6 +30,7 @@ pub struct Mutation(
     rhythm::RhythmMutation,
     strategy::StrategyMutation,
     webhook::WebhookMutation,
+    transfer::TransferMutation,
 );
 
 /// Declares a Relay payload: `clientMutationId` plus the changed objects.

@@ -18,6 +18,7 @@ use crate::graphql::rhythm::DueCheckIn;
 use crate::graphql::team::Team;
 use crate::graphql::team_week::TeamWeek;
 use crate::graphql::theme::{StrategyMap, Theme, ThemeState};
+use crate::graphql::transfer::{GlobalIds, OkrExport, OkrFileFormat};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use service::objectives::ObjectiveFilter as ServiceObjectiveFilter;
 use service::teams::TeamFilter;
@@ -364,6 +365,21 @@ impl Query {
     /// dependencies both ways.
     async fn dashboard(&self, ctx: &Context<'_>, team_id: ID, cycle_id: ID) -> Result<crate::graphql::tree::Dashboard> {
         crate::graphql::tree::dashboard(ctx, team_id, cycle_id).await
+    }
+    /// A cycle's live objectives with their key results and check-ins, and the teams,
+    /// people and memberships they need, as a file that `importOkrs` reads back (into
+    /// another organization, say). Everyone in the organization may export it.
+    async fn export_okrs(
+        &self,
+        ctx: &Context<'_>,
+        cycle_id: ID,
+        #[graphql(default_with = "OkrFileFormat::Csv")] format: OkrFileFormat,
+    ) -> Result<OkrExport> {
+        let s = scope(ctx)?;
+        let cycle = expect(Kind::Cycle, &cycle_id)?;
+        let exported = service::transfer::export(s.db, s.actor, &GlobalIds, cycle, format.into()).await.gql()?;
+        let records = i32::try_from(exported.records).unwrap_or(i32::MAX);
+        Ok(OkrExport { format, content: exported.content, records })
     }
     async fn key_result(&self, ctx: &Context<'_>, id: ID) -> Result<KeyResult> {
         let loaded = scope(ctx)?.loaders.key_results.load_one(expect(Kind::KeyResult, &id)?).await.gql()?;

@@ -173,11 +173,16 @@ impl Touched {
         let among = tenant::CycleRows { cycles: &cycles, objectives: &objectives, key_results: &key_results };
         match tenant::closed_cycle_among(db, org, among, self.opening_or_closing).await? {
             None => Ok(()),
-            Some(closed) => Err(Error::CycleClosed(format!(
-                "cycle {:?} is closed: nothing in it changes, and nothing new links into it, until an \
-                 organization admin reopens it",
-                closed.name
-            ))),
+            Some(closed) => Err(linked_into(&closed)),
         }
     }
+}
+
+/// The refusal of a write that stores a row in, or links a row into, the closed `cycle`.
+pub fn linked_into(cycle: &cycle::Model) -> Error {
+    Error::CycleClosed(format!(
+        "cycle {:?} is closed: nothing in it changes, and nothing new links into it, until an \
+         organization admin reopens it",
+        cycle.name
+    ))
 }

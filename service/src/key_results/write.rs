@@ -195,8 +195,13 @@ pub async fn require_team_member(
         .filter(membership::Column::PersonId.eq(person_id))
         .one(db)
         .await?;
-    if member.is_none() {
-        let name = person.display_name.unwrap_or(person.subject);
+    member_of_team(&person, member.is_some())
+}
+
+/// Refuses `person` as a driver or assignee unless they are in the owning team.
+pub fn member_of_team(person: &person::Model, member: bool) -> Result<()> {
+    if !member {
+        let name = person.display_name.as_deref().unwrap_or(&person.subject);
         return Err(Error::NotTeamMember(format!(
             "{name} is not a member of the owning team: add them to the team first, or pick a member"
         )));

@@ -30,38 +30,67 @@ pub async fn check(
     parent: ObjectiveOrKeyResult,
 ) -> Result<Link> {
     let org = owner.org();
-    let link = match parent {
-        ObjectiveOrKeyResult::Objective(id) => Link { objective_id: id, key_result_id: None },
+    let (objective_id, key_result) = match parent {
+        ObjectiveOrKeyResult::Objective(id) => (id, None),
         ObjectiveOrKeyResult::KeyResult(id) => {
             let kr = tenant::get::<key_result::Entity>(db, org, id).await?;
-            if kr.archived_at.is_some() {
-                return Err(Error::Conflict(format!("key result {:?} is archived; align to a live one", kr.title)));
-            }
-            Link { objective_id: kr.objective_id, key_result_id: Some(id) }
+            (kr.objective_id, Some(kr))
         }
     };
-    if link.objective_id == child.id {
+    let objective = tenant::get::<objective::Entity>(db, org, objective_id).await?;
+    let cycle = tenant::get::<cycle::Entity>(db, org, objective.cycle_id).await?;
+    let chain = tenant::ancestors(db, org, Hierarchy::Objectives, objective.id).await?;
+    let parent = Parent { objective: &objective, key_result: key_result.as_ref(), cycle: &cycle, chain: &chain };
+    check_loaded(child, child_cycle, parent)
+}
+
+/// An alignment's parent, loaded: the objective, the key result when the link goes
+/// through one, the objective's cycle, and its chain of ancestors.
+#[derive(Debug, Clone, Copy)]
+pub struct Parent<'a> {
+    pub objective: &'a objective::Model,
+    pub key_result: Option<&'a key_result::Model>,
+    pub cycle: &'a cycle::Model,
+    /// The parent objective and its ancestors, nearest first.
+    pub chain: &'a [Uuid],
+}
+
+/// [`check`] on rows already at hand: a live parent, in a cycle that overlaps the
+/// child's, that is not the child nor below it.
+pub fn check_loaded(child: &objective::Model, child_cycle: &cycle::Model, parent: Parent<'_>) -> Result<Link> {
+    if let Some(kr) = parent.key_result
+        && kr.archived_at.is_some()
+    {
+        return Err(Error::Conflict(format!("key result {:?} is archived; align to a live one", kr.title)));
+    }
+    if parent.objective.id == child.id {
         return Err(Error::AlignmentLoop("an objective cannot align to itself or to its own key results".into()));
     }
-    let parent = tenant::get::<objective::Entity>(db, org, link.objective_id).await?;
-    if parent.archived_at.is_some() {
-        return Err(Error::Conflict(format!("objective {:?} is archived; align to a live one", parent.title)));
+    if parent.objective.archived_at.is_some() {
+        return Err(Error::Conflict(format!(
+            "objective {:?} is archived; align to a live one",
+            parent.objective.title
+        )));
     }
-    let parent_cycle = tenant::get::<cycle::Entity>(db, org, parent.cycle_id).await?;
-    if !overlap(&parent_cycle, child_cycle) {
+    if !overlap(parent.cycle, child_cycle) {
         return Err(Error::AlignmentCycleMismatch(format!(
             "the parent runs in {:?} ({} – {}), which does not overlap this objective's cycle {:?} ({} – {}): \
              align to an objective of the same, an enclosing or an overlapping cycle",
-            parent_cycle.name,
-            parent_cycle.starts_on,
-            parent_cycle.ends_on,
+            parent.cycle.name,
+            parent.cycle.starts_on,
+            parent.cycle.ends_on,
             child_cycle.name,
             child_cycle.starts_on,
             child_cycle.ends_on
         )));
     }
-    refuse_loop(db, org, child.id, &parent).await?;
-    Ok(link)
+    if parent.chain.contains(&child.id) {
+        return Err(Error::AlignmentLoop(format!(
+            "aligning to {:?} would make this objective its own ancestor: align it higher up instead",
+            parent.objective.title
+        )));
+    }
+    Ok(Link { objective_id: parent.objective.id, key_result_id: parent.key_result.map(|kr| kr.id) })
 }
 
 /// Whether two cycles share at least a day: what an alignment between their objectives needs.
@@ -90,23 +119,6 @@ pub async fn broken_by_redating(db: &impl ConnectionTrait, owner: impl Owner, mo
     let cycles = tenant::by_ids::<cycle::Entity>(db, org, &cycle_ids).await?;
     let breaks = |other: &objective::Model| cycles.get(&other.cycle_id).is_some_and(|c| !overlap(c, moved));
     Ok(others.into_iter().filter(|o| breaks(o)).count())
-}
-
-/// Refuses the link when `child_id` is `parent` or one of its ancestors.
-async fn refuse_loop(
-    db: &impl ConnectionTrait,
-    org: tenant::Org,
-    child_id: Uuid,
-    parent: &objective::Model,
-) -> Result<()> {
-    let chain = tenant::ancestors(db, org, Hierarchy::Objectives, parent.id).await?;
-    if chain.contains(&child_id) {
-        return Err(Error::AlignmentLoop(format!(
-            "aligning to {:?} would make this objective its own ancestor: align it higher up instead",
-            parent.title
-        )));
-    }
-    Ok(())
 }
 
 /// The result of an alignment change.

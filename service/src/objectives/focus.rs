@@ -3,7 +3,7 @@
 
 use crate::tenant::{self, Owner};
 use crate::{Error, Result};
-use entity::{FocusPolicyMode, ObjectiveState, key_result, objective, team};
+use entity::{FocusPolicyMode, ObjectiveState, key_result, objective, organization, team};
 use sea_orm::{ColumnTrait, ConnectionTrait};
 use uuid::Uuid;
 
@@ -29,12 +29,17 @@ pub async fn check_objectives(
         .filter(objective::Column::ArchivedAt.is_null())
         .count(db)
         .await?;
+    room_for_objective(&policy, &team.name, active)
+}
+
+/// Refuses one more active objective for a team (named `team`) that has `active` in the
+/// cycle already, when `policy` enforces its limit.
+pub fn room_for_objective(policy: &organization::Model, team: &str, active: u64) -> Result<()> {
     let max = policy.max_objectives_per_team.max(0) as u64;
-    if active >= max {
+    if policy.focus_policy_mode == FocusPolicyMode::Enforce && active >= max {
         return Err(Error::FocusLimitExceeded(format!(
-            "team {:?} already has {active} active objectives in this cycle and the policy allows {max}: \
-             close or archive one first, or ask an admin to change the policy",
-            team.name
+            "team {team:?} already has {active} active objectives in this cycle and the policy allows {max}: \
+             close or archive one first, or ask an admin to change the policy"
         )));
     }
     Ok(())
@@ -57,12 +62,17 @@ pub async fn check_key_results(
         .filter(key_result::Column::ArchivedAt.is_null())
         .count(db)
         .await?;
+    room_for_key_result(&policy, &objective.title, live)
+}
+
+/// Refuses one more key result on an objective (titled `objective`) that has `live`
+/// already, when `policy` enforces its limit.
+pub fn room_for_key_result(policy: &organization::Model, objective: &str, live: u64) -> Result<()> {
     let max = policy.max_key_results_per_objective.max(0) as u64;
-    if live >= max {
+    if policy.focus_policy_mode == FocusPolicyMode::Enforce && live >= max {
         return Err(Error::FocusLimitExceeded(format!(
-            "objective {:?} already has {live} key results and the policy allows {max}: \
-             fewer, sharper key results work better",
-            objective.title
+            "objective {objective:?} already has {live} key results and the policy allows {max}: \
+             fewer, sharper key results work better"
         )));
     }
     Ok(())

@@ -8,13 +8,19 @@ use sea_orm::ConnectionTrait;
 /// The cycle, unless it is closed.
 pub async fn open_cycle(db: &impl ConnectionTrait, owner: impl Owner, cycle_id: uuid::Uuid) -> Result<cycle::Model> {
     let cycle = tenant::get::<cycle::Entity>(db, owner, cycle_id).await?;
+    open(&cycle)?;
+    Ok(cycle)
+}
+
+/// Refuses a closed cycle as the place of a change.
+pub fn open(cycle: &cycle::Model) -> Result<()> {
     if cycle.state == CycleState::Closed {
         return Err(Error::CycleClosed(format!(
             "cycle {:?} is closed: nothing in it changes until an organization admin reopens it",
             cycle.name
         )));
     }
-    Ok(cycle)
+    Ok(())
 }
 
 /// Refuses changes to an objective that is closed, archived, or in a closed cycle.

@@ -28,12 +28,7 @@ async fn store_active(w: &mut Work<'_>, id: Uuid) -> Result<Changed> {
         return Err(Error::InvalidTransition(format!("objective {:?} is active already", current.title)));
     }
     let key_results = live_key_results(w, id).count(w.db()).await?;
-    if key_results == 0 {
-        return Err(Error::NoKeyResults(format!(
-            "objective {:?} has no key result: add at least one measurable result before activating it",
-            current.title
-        )));
-    }
+    has_key_results(&current.title, key_results)?;
     focus::check_objectives(w.db(), w.org(), current.team_id, current.cycle_id).await?;
     let before = current.clone();
     let mut row: objective::ActiveModel = current.into();
@@ -43,6 +38,16 @@ async fn store_active(w: &mut Work<'_>, id: Uuid) -> Result<Changed> {
     w.audit(Target::Objective(id), "activate", Some(&before), Some(&updated)).await?;
     w.announce(events::objective_changed(&updated, "activated"));
     Ok(Changed { objective: updated, rolled_up: Vec::new() })
+}
+
+/// Refuses activating an objective (titled `title`) that has no live key result.
+pub fn has_key_results(title: &str, live: u64) -> Result<()> {
+    if live == 0 {
+        return Err(Error::NoKeyResults(format!(
+            "objective {title:?} has no key result: add at least one measurable result before activating it"
+        )));
+    }
+    Ok(())
 }
 
 fn live_key_results(w: &Work<'_>, objective_id: Uuid) -> tenant::Scoped<key_result::Entity> {

@@ -52,9 +52,7 @@ pub async fn create(s: Scope<'_>, input: NewObjective) -> Result<Changed> {
 
 async fn insert(w: &mut Work<'_>, input: &NewObjective, title: &str, description: Option<String>) -> Result<Changed> {
     let team = tenant::get::<team::Entity>(w.db(), w.org(), input.team_id).await?;
-    if team.archived_at.is_some() {
-        return Err(Error::Conflict(format!("team {:?} is archived and owns no new objectives", team.name)));
-    }
+    owns_new_objectives(&team)?;
     permissions::require_lead(w.db(), w.actor(), team.id, "create its objectives").await?;
     let cycle = guards::open_cycle(w.db(), w.org(), input.cycle_id).await?;
     let now = w.now();
@@ -92,6 +90,14 @@ async fn insert(w: &mut Work<'_>, input: &NewObjective, title: &str, description
     w.audit(Target::Objective(row.id), "create", None::<&()>, Some(&row)).await?;
     w.announce(events::objective_changed(&row, "created"));
     Ok(Changed { objective: row, rolled_up })
+}
+
+/// Refuses an archived team as the owner of a new objective.
+pub fn owns_new_objectives(team: &team::Model) -> Result<()> {
+    if team.archived_at.is_some() {
+        return Err(Error::Conflict(format!("team {:?} is archived and owns no new objectives", team.name)));
+    }
+    Ok(())
 }
 
 /// Edits an objective's title, description or progress driver.

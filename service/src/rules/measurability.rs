@@ -17,32 +17,39 @@ pub struct Definition {
 }
 
 /// Checks a definition, returning it with the unit label normalized.
-pub fn check(mut d: Definition) -> Result<Definition> {
-    validate::number("startValue", d.start)?;
-    validate::number("targetValue", d.target)?;
-    match d.kind {
-        KeyResultKind::Increase if d.start >= d.target => {
-            return Err(Error::NotMeasurable(format!(
-                "an INCREASE key result needs a start value below its target ({} is not below {})",
-                d.start, d.target
-            )));
-        }
-        KeyResultKind::Decrease if d.start <= d.target => {
-            return Err(Error::NotMeasurable(format!(
-                "a DECREASE key result needs a start value above its target ({} is not above {})",
-                d.start, d.target
-            )));
-        }
-        KeyResultKind::Milestone if d.start != 0.0 || d.target != 1.0 => {
-            return Err(Error::NotMeasurable("a MILESTONE runs from 0 (not done) to 1 (done)".into()));
-        }
-        _ => {}
-    }
+pub fn check(d: Definition) -> Result<Definition> {
+    check_fields(d).map_err(|(_, error)| error)
+}
+
+/// [`check`], naming the input field a refusal is about (`startValue`, `targetValue`,
+/// `weight`, `unitLabel`), for callers that point at the field, such as an import.
+pub fn check_fields(mut d: Definition) -> std::result::Result<Definition, (&'static str, Error)> {
+    validate::number("startValue", d.start).map_err(|e| ("startValue", e))?;
+    validate::number("targetValue", d.target).map_err(|e| ("targetValue", e))?;
+    direction(&d).map_err(|e| ("targetValue", e))?;
     if !d.weight.is_finite() || d.weight <= 0.0 || d.weight > 100.0 {
-        return Err(Error::BadUserInput("`weight` must be above 0 and at most 100".into()));
+        return Err(("weight", Error::BadUserInput("`weight` must be above 0 and at most 100".into())));
     }
-    d.unit_label = unit_label(d.unit, d.unit_label.as_deref())?;
+    d.unit_label = unit_label(d.unit, d.unit_label.as_deref()).map_err(|e| ("unitLabel", e))?;
     Ok(d)
+}
+
+/// The direction the kind implies: up for INCREASE, down for DECREASE, 0 → 1 for MILESTONE.
+fn direction(d: &Definition) -> Result<()> {
+    match d.kind {
+        KeyResultKind::Increase if d.start >= d.target => Err(Error::NotMeasurable(format!(
+            "an INCREASE key result needs a start value below its target ({} is not below {})",
+            d.start, d.target
+        ))),
+        KeyResultKind::Decrease if d.start <= d.target => Err(Error::NotMeasurable(format!(
+            "a DECREASE key result needs a start value above its target ({} is not above {})",
+            d.start, d.target
+        ))),
+        KeyResultKind::Milestone if d.start != 0.0 || d.target != 1.0 => {
+            Err(Error::NotMeasurable("a MILESTONE runs from 0 (not done) to 1 (done)".into()))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The ISO 4217 code `code` names, upper-cased, or a refusal naming it.

@@ -42,11 +42,13 @@ async fn insert(w: &mut Work<'_>, name: &str, parent_id: Option<Uuid>) -> Result
     Ok(row)
 }
 
-fn team_changed(team: &team::Model, change: &str) -> Event {
+/// A team's change event.
+pub(crate) fn team_changed(team: &team::Model, change: &str) -> Event {
     events::changed(team.organization_id, ChangeKind::Team, team.id, change, [team.id])
 }
 
-fn membership_changed(membership: &membership::Model, change: &str) -> Event {
+/// A membership's change event.
+pub(crate) fn membership_changed(membership: &membership::Model, change: &str) -> Event {
     events::changed(membership.organization_id, ChangeKind::Membership, membership.id, change, [membership.team_id])
 }
 
@@ -79,7 +81,7 @@ async fn edit(w: &mut Work<'_>, id: Uuid, patch: &TeamPatch) -> Result<team::Mod
     if let Some(Some(parent)) = patch.parent_id {
         live_team(w, parent).await?;
         if tenant::ancestors(w.db(), w.org(), Hierarchy::Teams, parent).await?.contains(&id) {
-            return Err(Error::BadUserInput("a team cannot sit inside itself or one of its own sub-teams".into()));
+            return Err(nested_in_itself());
         }
     }
     let before = current.clone();
@@ -121,10 +123,21 @@ async fn store_archived(w: &mut Work<'_>, id: Uuid) -> Result<team::Model> {
 
 async fn live_team(w: &Work<'_>, id: Uuid) -> Result<team::Model> {
     let team = tenant::get::<team::Entity>(w.db(), w.org(), id).await?;
+    live(&team)?;
+    Ok(team)
+}
+
+/// Refuses an archived team as a parent, or as the team to change.
+pub fn live(team: &team::Model) -> Result<()> {
     if team.archived_at.is_some() {
         return Err(Error::Conflict(format!("team {:?} is archived", team.name)));
     }
-    Ok(team)
+    Ok(())
+}
+
+/// The refusal of a move that would put a team inside itself or one of its sub-teams.
+pub fn nested_in_itself() -> Error {
+    Error::BadUserInput("a team cannot sit inside itself or one of its own sub-teams".into())
 }
 
 /// Who to add to a team: an existing person, or a subject not seen yet (created now, so
@@ -240,7 +253,8 @@ async fn leave(w: &mut Work<'_>, id: Uuid) -> Result<membership::Model> {
     Ok(current)
 }
 
-fn title_of(title: Option<&str>) -> Result<Option<String>> {
+/// A membership's role title ("SDR"): trimmed, at most 100 characters, blank for none.
+pub fn title_of(title: Option<&str>) -> Result<Option<String>> {
     match title.map(str::trim).filter(|t| !t.is_empty()) {
         Some(t) => {
             validate::limit("title", t, 100)?;
