@@ -1,7 +1,7 @@
 //! Outbound webhooks: endpoints an organization's admins register to hear its changes.
 //!
 //! A write that announces a change an endpoint listens to also writes one delivery row
-//! per endpoint, in its own transaction ([`outbox`]): the change and the promise to send
+//! per endpoint, in its own transaction (`outbox`): the change and the promise to send
 //! it commit together or not at all. A worker ([`queue`]) takes due deliveries under a
 //! lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so each replica takes different ones),
 //! keeps each subject's deliveries in commit order, and books every attempt. Sending

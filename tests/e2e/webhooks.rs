@@ -467,9 +467,32 @@ async fn an_endpoint_hears_only_its_event_types_and_its_team() {
     {
         app.data(&app.demo_admin(), rename, json!({ "i": { "id": objective, "title": title } })).await;
     }
+    // A cycle of its own, activated and closed: every endpoint of those types hears it.
+    let create = "mutation($i: CreateCycleInput!) { createCycle(input: $i) { cycle { id } } }";
+    let input = json!({ "name": "Hack week", "startsOn": "2099-01-05", "endsOn": "2099-01-09" });
+    let cycle = app.data(&app.demo_admin(), create, json!({ "i": input })).await["createCycle"]["cycle"]["id"].clone();
+    for step in ["activateCycle", "closeCycle"] {
+        let query = format!("mutation($i: CycleStateInput!) {{ {step}(input: $i) {{ cycle {{ state }} }} }}");
+        app.data(&app.demo_admin(), &query, json!({ "i": { "id": cycle } })).await;
+    }
 
     let all = |r: &Received| r.path == "/all";
-    eventually(|| async { (receiver.delivered().iter().filter(|r| all(r)).count() >= 3).then_some(()) }).await;
+    let heard = eventually(|| async {
+        let heard: Vec<Received> = receiver.delivered().into_iter().filter(all).collect();
+        (heard.len() >= 5).then_some(heard)
+    })
+    .await;
+    // Different subjects may go at once: their order between them is not promised.
+    let mut types: Vec<&str> = heard.iter().map(|r| r.body["type"].as_str().unwrap()).collect();
+    types.sort_unstable();
+    assert_eq!(
+        types,
+        ["check_in.recorded", "cycle.activated", "cycle.closed", "objective.changed", "objective.changed"]
+    );
+    let of_cycle = heard.iter().filter(|r| r.body["type"].as_str().unwrap().starts_with("cycle."));
+    assert!(of_cycle.clone().all(|r| r.body["data"]["cycleId"] == cycle), "{heard:?}");
+    let order: Vec<&str> = of_cycle.map(|r| r.body["type"].as_str().unwrap()).collect();
+    assert_eq!(order, ["cycle.activated", "cycle.closed"], "in order per cycle");
     tokio::time::sleep(Duration::from_millis(300)).await;
     let to_sales: Vec<Received> = receiver.delivered().into_iter().filter(|r| r.path == "/sales").collect();
     assert_eq!(to_sales.len(), 1, "{to_sales:?}");
