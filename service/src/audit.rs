@@ -103,19 +103,8 @@ impl Change {
 /// Writes `change` through `db`, the transaction making the change. The action is the
 /// target's type and the verb: `objective.activate`.
 pub(crate) async fn record(db: &impl ConnectionTrait, change: Change, at: DateTime<Utc>) -> Result<()> {
-    let entity_type = change.target.entity_type();
-    let row = audit_event::Model {
-        id: new_id(),
-        organization_id: change.org.id(),
-        actor_id: change.actor_id,
-        action: format!("{entity_type}.{}", change.verb),
-        entity_type: entity_type.to_owned(),
-        entity_id: change.target.id(),
-        before: change.before,
-        after: change.after,
-        occurred_at: at,
-    };
-    crate::tenant::insert::<audit_event::Entity>(db, change.org, row).await
+    let org = change.org;
+    crate::tenant::insert::<audit_event::Entity>(db, org, row(change, at)).await
 }
 
 /// Writes many changes at once, in statements of at most [`CHUNK`] rows, through `db`,
@@ -126,21 +115,24 @@ pub(crate) async fn record_many(
     changes: Vec<Change>,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    let rows = changes.into_iter().map(|change| {
-        let entity_type = change.target.entity_type();
-        audit_event::Model {
-            id: new_id(),
-            organization_id: change.org.id(),
-            actor_id: change.actor_id,
-            action: format!("{entity_type}.{}", change.verb),
-            entity_type: entity_type.to_owned(),
-            entity_id: change.target.id(),
-            before: change.before,
-            after: change.after,
-            occurred_at: at,
-        }
-    });
+    let rows = changes.into_iter().map(|change| row(change, at));
     crate::tenant::insert_many::<audit_event::Entity>(db, org, rows, CHUNK).await
+}
+
+/// The audit row of `change`, made `at`.
+fn row(change: Change, at: DateTime<Utc>) -> audit_event::Model {
+    let entity_type = change.target.entity_type();
+    audit_event::Model {
+        id: new_id(),
+        organization_id: change.org.id(),
+        actor_id: change.actor_id,
+        action: format!("{entity_type}.{}", change.verb),
+        entity_type: entity_type.to_owned(),
+        entity_id: change.target.id(),
+        before: change.before,
+        after: change.after,
+        occurred_at: at,
+    }
 }
 
 /// Audit rows per statement: 9 values each, well under SQLite's 32,766 bound values.
