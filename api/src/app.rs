@@ -74,9 +74,15 @@ impl Application {
         let histories = Arc::new(service::insights::load::Histories::default());
         let insights =
             service::insights::watch::Watches::new(db.clone(), clock.clone(), bus.clone(), sweep, histories.clone());
-        let webhooks =
-            crate::webhooks::Sender::new(background.clone(), clock.clone(), bus.clone(), &settings.webhooks)?;
+        // One policy for registration (the schema) and sending (the sender).
         let destinations = Arc::new(settings.webhooks.destinations());
+        let webhooks = crate::webhooks::Sender::new(
+            background.clone(),
+            clock.clone(),
+            bus.clone(),
+            destinations.clone(),
+            &settings.webhooks,
+        )?;
         let insight_feed = service::webhooks::insights::InsightFeed {
             db: background,
             clock: clock.clone(),

@@ -44,9 +44,9 @@ impl Sender {
         db: DatabaseConnection,
         clock: Arc<dyn Clock>,
         bus: Bus,
+        destinations: Arc<Destinations>,
         settings: &WebhookSettings,
     ) -> anyhow::Result<Sender> {
-        let destinations = Arc::new(settings.destinations());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             // A proxy would connect for us, past the address check.

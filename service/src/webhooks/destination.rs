@@ -50,6 +50,14 @@ impl Destinations {
         Ok(parsed)
     }
 
+    /// `url` as an endpoint keeps it, if it is one (see [`Destinations::parse`]) and its
+    /// host resolves to permitted addresses only, now.
+    pub async fn vet_url(&self, url: &str) -> Result<String> {
+        let parsed = Destinations::parse(url)?;
+        self.check(&parsed).await?;
+        Ok(parsed.to_string())
+    }
+
     /// Resolves `url`'s host and refuses it when any address it has is not permitted.
     pub async fn check(&self, url: &Url) -> Result<Vec<SocketAddr>> {
         let host = url.host_str().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');

@@ -163,6 +163,7 @@ pub async fn record(
 ) -> Result<bool> {
     use webhook_delivery::Column as D;
     let delivery = &claimed.delivery;
+    let duration_ms = i32::try_from(outcome.duration.as_millis()).unwrap_or(i32::MAX);
     let txn = db::begin_write(db).await?;
     let attempt = webhook_attempt::ActiveModel {
         id: Set(new_id()),
@@ -171,7 +172,7 @@ pub async fn record(
         attempted_at: Set(now),
         status: Set(outcome.status.map(i32::from)),
         error: Set(outcome.error.clone()),
-        duration_ms: Set(i32::try_from(outcome.duration.as_millis()).unwrap_or(i32::MAX)),
+        duration_ms: Set(duration_ms),
     };
     webhook_attempt::Entity::insert(attempt).exec_without_returning(&txn).await?;
     let succeeded = outcome.succeeded();
@@ -180,7 +181,7 @@ pub async fn record(
         .col_expr(D::LastAttemptAt, Expr::value(now))
         .col_expr(D::LastStatus, Expr::value(outcome.status.map(i32::from)))
         .col_expr(D::LastError, Expr::value(outcome.error.clone()))
-        .col_expr(D::LastDurationMs, Expr::value(i32::try_from(outcome.duration.as_millis()).unwrap_or(i32::MAX)));
+        .col_expr(D::LastDurationMs, Expr::value(duration_ms));
     update = if succeeded {
         update.col_expr(D::State, Expr::value(DeliveryState::Delivered)).col_expr(D::DeliveredAt, Expr::value(now))
     } else if now >= delivery.window_starts_at + chrono(retries.window) {

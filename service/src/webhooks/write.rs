@@ -51,9 +51,8 @@ pub struct Saved {
 #[tracing::instrument(skip_all, fields(actor.id = %s.actor.person_id()))]
 pub async fn create(s: Scope<'_>, destinations: &Destinations, new: NewWebhook) -> Result<Saved> {
     permissions::require_admin(s.actor, "manage webhooks")?;
-    let url = Destinations::parse(&new.url)?;
-    destinations.check(&url).await?;
-    let new = NewWebhook { url: url.to_string(), event_types: listened(new.event_types)?, ..new };
+    let url = destinations.vet_url(&new.url).await?;
+    let new = NewWebhook { url, event_types: listened(new.event_types)?, ..new };
     write(s, TokenScope::Admin, |w| Box::pin(insert(w, &new))).await
 }
 
@@ -94,11 +93,7 @@ async fn insert(w: &mut Work<'_>, new: &NewWebhook) -> Result<Saved> {
 pub async fn update(s: Scope<'_>, destinations: &Destinations, id: Uuid, patch: WebhookPatch) -> Result<Saved> {
     permissions::require_admin(s.actor, "manage webhooks")?;
     let url = match &patch.url {
-        Some(url) => {
-            let parsed = Destinations::parse(url)?;
-            destinations.check(&parsed).await?;
-            Some(parsed.to_string())
-        }
+        Some(url) => Some(destinations.vet_url(url).await?),
         None => None,
     };
     let event_types = patch.event_types.clone().map(listened).transpose()?;
