@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 const BATCH: u64 = 32;
 /// Deliveries in flight at once per replica.
 const CONCURRENCY: usize = 8;
+/// How long a woken sender lets the events of a burst arrive before it looks.
+const SETTLE: Duration = Duration::from_millis(50);
 /// The most of an answer that is read (and kept, as the attempt's error, for a failure).
 const MAX_ANSWER_BYTES: usize = 1024;
 
@@ -83,7 +85,7 @@ impl Sender {
                     () = shutdown.stopping() => return,
                     () = tokio::time::sleep(self.poll) => {}
                     // A local write (or, on PostgreSQL, any replica's) may have queued some.
-                    _ = changes.recv() => {}
+                    _ = changes.recv() => settle(&mut changes).await,
                 }
                 continue;
             }
@@ -164,6 +166,14 @@ impl Sender {
             _ => Ok(()),
         }
     }
+}
+
+/// A change's events come in bursts (a check-in announces several), and a busy
+/// organization's in streams: one look for due deliveries serves all that arrive
+/// meanwhile, so the sender adds at most one transaction per `SETTLE` to the writers'.
+async fn settle(changes: &mut tokio::sync::broadcast::Receiver<Arc<service::events::Event>>) {
+    tokio::time::sleep(SETTLE).await;
+    while matches!(changes.try_recv(), Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_))) {}
 }
 
 /// The first bytes of an answer, as text; the rest is not read.
