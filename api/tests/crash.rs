@@ -2,9 +2,10 @@
 //! is killed with SIGKILL and restarted, several times. Afterwards every acknowledged
 //! check-in is stored exactly once, retrying every unacknowledged one records each at most
 //! once, each key result's figures agree with its check-ins, every check-in has its audit
-//! event, and the stored rollup is what the service computes again. Bounded here (a few
-//! kills); `TRELLIS_CRASH_KILLS=50 cargo test -p api --test crash -- --nocapture` is the
-//! long form (`CRASH_DEBUG=1` prints every refused answer).
+//! event, and the stored rollup is what the service computes again. Each server takes
+//! [`PER_SERVER`] check-ins before it is killed, however fast the machine is. Bounded here
+//! (a few kills); `TRELLIS_CRASH_KILLS=50 cargo test -p api --test crash -- --nocapture`
+//! is the long form (`CRASH_DEBUG=1` prints every refused answer).
 #![expect(clippy::unwrap_used, reason = "in a test, a failed unwrap is a failed test")]
 
 mod support;
@@ -13,11 +14,16 @@ use entity::{audit_event, check_in, key_result, objective};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 const WRITERS: usize = 8;
+/// Check-ins each server (the first and every restarted one) acknowledges before it is
+/// killed, or the test fails: a restarted server that takes no writes proves nothing.
+const PER_SERVER: usize = 50;
+/// How long a server may take to acknowledge them (a slow debug build on a busy machine).
+const PER_SERVER_PATIENCE: Duration = Duration::from_secs(60);
 /// The writers are one caller at full speed: no rate limits.
 const UNTHROTTLED: [(&str, &str); 2] = [("TRELLIS_RATE_PER_SUBJECT", "0"), ("TRELLIS_RATE_PER_ADDRESS", "0")];
 const CHECK_IN: &str = "mutation($i: CheckInInput!) { checkIn(input: $i) { checkIn { id value } } }";
@@ -90,10 +96,11 @@ async fn acknowledged_check_ins_survive_sigkill_exactly_once() {
     let base = Arc::new(RwLock::new(server.1.clone()));
     let sent = Arc::new(Mutex::new(Vec::<Sent>::new()));
     let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(AtomicUsize::new(0));
     let mut writers = Vec::new();
     for writer in 0..WRITERS {
-        let (base, sent, stop, token, key_results) =
-            (base.clone(), sent.clone(), stop.clone(), token.clone(), key_results.clone());
+        let (base, sent, stop, acked, token, key_results) =
+            (base.clone(), sent.clone(), stop.clone(), acked.clone(), token.clone(), key_results.clone());
         writers.push(tokio::spawn(async move {
             let http = reqwest::Client::new();
             let mut n = 0usize;
@@ -104,7 +111,9 @@ async fn acknowledged_check_ins_survive_sigkill_exactly_once() {
                     Sent { key: format!("w{writer}-{n}"), key_result, value: (n % 2) as f64, acknowledged: false };
                 let at = base.read().unwrap().clone();
                 one.acknowledged = check_in(&http, &at, &token, &one).await;
-                if !one.acknowledged {
+                if one.acknowledged {
+                    acked.fetch_add(1, Ordering::Relaxed);
+                } else {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
                 sent.lock().unwrap().push(one);
@@ -114,13 +123,15 @@ async fn acknowledged_check_ins_survive_sigkill_exactly_once() {
     }
     let started = Instant::now();
     for round in 0..kills {
+        let from = acked.load(Ordering::Relaxed);
         tokio::time::sleep(Duration::from_millis(400 + (round as u64 * 137) % 500)).await;
+        takes_its_share(&acked, from, round).await;
         server.kill();
         let url = database.url.clone();
         server = tokio::task::spawn_blocking(move || support::serve(&url, &[], &UNTHROTTLED)).await.unwrap();
         *base.write().unwrap() = server.1.clone();
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    takes_its_share(&acked, acked.load(Ordering::Relaxed), kills).await;
     stop.store(true, Ordering::Relaxed);
     for writer in writers {
         writer.await.unwrap();
@@ -128,7 +139,7 @@ async fn acknowledged_check_ins_survive_sigkill_exactly_once() {
     let elapsed = started.elapsed();
     let mut sent = sent.lock().unwrap().clone();
     let acknowledged = sent.iter().filter(|s| s.acknowledged).count();
-    assert!(acknowledged > 50 * kills.min(4), "the writers got through: {acknowledged} acknowledged");
+    assert!(acknowledged >= PER_SERVER * (kills + 1), "the writers got through: {acknowledged} acknowledged");
 
     // Retrying every unacknowledged request with its key records each at most once.
     let http = reqwest::Client::new();
@@ -193,6 +204,17 @@ async fn acknowledged_check_ins_survive_sigkill_exactly_once() {
             before[&o.id],
             o.progress
         );
+    }
+}
+
+/// Waits until the writers have had [`PER_SERVER`] check-ins acknowledged since `from`
+/// (counted when server number `round` was started).
+async fn takes_its_share(acked: &AtomicUsize, from: usize, round: usize) {
+    let deadline = Instant::now() + PER_SERVER_PATIENCE;
+    while acked.load(Ordering::Relaxed) - from < PER_SERVER {
+        let taken = acked.load(Ordering::Relaxed) - from;
+        assert!(Instant::now() < deadline, "server {round} acknowledged {taken} check-ins in {PER_SERVER_PATIENCE:?}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
