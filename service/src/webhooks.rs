@@ -115,6 +115,12 @@ pub async fn get(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<w
     tenant::get::<webhook::Entity>(db, actor, id).await
 }
 
+/// The endpoints among `ids` that are the caller's organization's, by id (admins).
+pub async fn by_ids(db: &impl ConnectionTrait, actor: &Actor, ids: &[Uuid]) -> Result<HashMap<Uuid, webhook::Model>> {
+    permissions::require_admin(actor, "see webhooks")?;
+    tenant::by_ids::<webhook::Entity>(db, actor, ids).await
+}
+
 /// One delivery (admins).
 pub async fn delivery(db: &impl ConnectionTrait, actor: &Actor, id: Uuid) -> Result<webhook_delivery::Model> {
     permissions::require_admin(actor, "see webhook deliveries")?;

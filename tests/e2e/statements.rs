@@ -19,7 +19,7 @@ const TREE: &str = "query($cycle: ID!) { alignmentTree(cycleId: $cycle) {
 
 /// The fewest statements one request took over three runs: batching windows can split
 /// under load, but an N+1 would show in every run.
-async fn statements(app: &TestApp, token: &str, query: &str, variables: Value) -> u64 {
+pub(crate) async fn statements(app: &TestApp, token: &str, query: &str, variables: Value) -> u64 {
     let mut fewest = u64::MAX;
     for _ in 0..3 {
         let before = app.statements.get();

@@ -562,3 +562,33 @@ async fn insights_are_announced_as_they_are_raised_and_cleared_once_each() {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.delivered().len(), after + stale.len());
 }
+
+#[tokio::test]
+async fn deliveries_with_their_endpoint_and_attempts_cost_the_same_statements_for_2_and_12() {
+    let app = demo_app(quick()).await;
+    let receiver = Receiver::start().await;
+    let d = demo(&app).await;
+    let (id, _) = register(&app, &receiver.url("/okrs"), &["CHECK_IN_RECORDED"], None).await;
+    let query = "query($id: ID!) { node(id: $id) { ... on Webhook { deliveries(last: 50) { edges { node {
+        state webhook { id url } attempts { status } } } } } } }";
+    let mut counts = Vec::new();
+    let mut sent = 0;
+    for n in [2, 12] {
+        while sent < n {
+            sent += 1;
+            check_in(&app, &d.lead_time, 30.0 + sent as f64).await;
+        }
+        receiver.await_delivered(n).await;
+        let shown = eventually(|| async {
+            let shown = webhook(&app, &id).await;
+            deliveries(&shown).iter().all(|d| d["state"] == "DELIVERED").then_some(shown)
+        })
+        .await;
+        assert_eq!(deliveries(&shown).len(), n);
+        let listed = app.data(&app.demo_admin(), query, json!({ "id": id })).await;
+        let nodes = deliveries(&listed["node"]);
+        assert!(nodes.iter().all(|d| d["webhook"]["id"] == id && d["attempts"][0]["status"] == 200), "{nodes:?}");
+        counts.push(crate::statements::statements(&app, &app.demo_admin(), query, json!({ "id": id })).await);
+    }
+    assert_eq!(counts[0], counts[1], "statements for 2 vs 12 deliveries");
+}

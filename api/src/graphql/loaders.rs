@@ -159,6 +159,22 @@ impl Loader<Uuid> for AttemptsOfDelivery {
     }
 }
 
+/// Loads webhook endpoints by id, for admins only.
+pub struct WebhooksById {
+    db: DatabaseConnection,
+    actor: Actor,
+}
+
+impl Loader<Uuid> for WebhooksById {
+    type Value = Arc<entity::webhook::Model>;
+    type Error = Arc<service::Error>;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let found = service::webhooks::by_ids(&self.db, &self.actor, keys).await.map_err(Arc::new)?;
+        Ok(found.into_iter().map(|(id, row)| (id, Arc::new(row))).collect())
+    }
+}
+
 /// Each cycle's insights, computed once per request however many fields ask for them,
 /// also when they ask at the same time (a DataLoader would start a second batch for a key
 /// whose first batch is still running).
@@ -224,6 +240,7 @@ pub struct Loaders {
     pub links_of_theme: Cached<Children<objective_theme::Entity>>,
     pub insights_of_cycle: InsightsOfCycle,
     pub attempts_of_delivery: Cached<AttemptsOfDelivery>,
+    pub webhooks: Cached<WebhooksById>,
 }
 
 impl Loaders {
@@ -247,6 +264,7 @@ impl Loaders {
                 None,
             )),
             attempts_of_delivery: cached(AttemptsOfDelivery { db: db.clone(), actor: actor.clone() }),
+            webhooks: cached(WebhooksById { db: db.clone(), actor: actor.clone() }),
             insights_of_cycle: InsightsOfCycle {
                 db: db.clone(),
                 actor: actor.clone(),
@@ -367,6 +385,7 @@ impl Loaders {
         self.links_of_theme.clear::<Uuid>();
         self.insights_of_cycle.clear();
         self.attempts_of_delivery.clear::<Uuid>();
+        self.webhooks.clear::<Uuid>();
         self.initiatives_of_key_result.clear::<Uuid>();
         self.initiatives_of_person.clear::<Uuid>();
     }

@@ -110,8 +110,9 @@ impl WebhookDelivery {
         encode(Kind::WebhookDelivery, self.0.id)
     }
     async fn webhook(&self, ctx: &Context<'_>) -> Result<Webhook> {
-        let s = scope(ctx)?;
-        Ok(Webhook(Arc::new(service::webhooks::get(s.db, s.actor, self.0.webhook_id).await.gql()?)))
+        let id = self.0.webhook_id;
+        let found = scope(ctx)?.loaders.webhooks.load_one(id).await.gql()?;
+        found.map(Webhook).ok_or(service::Error::not_found("webhook", id)).gql()
     }
     /// The `webhook-id` header: the same for every attempt and every endpoint of the event,
     /// for receivers to deduplicate on.
