@@ -80,6 +80,10 @@ async fn a_mixed_run_with_subscribers_coming_and_going_grows_nothing() {
     assert!(report.growth(|s| s.usage.rss_mib()) < 24.0, "memory grew: {}", report.markdown());
     // Sockets come and go a batch at a time; a leak grows by batches.
     assert!(report.growth(|s| s.usage.fds as f64) < 2.0 * 20.0 + 10.0, "descriptors grew: {}", report.markdown());
-    assert!(report.growth(|s| s.pool) <= 1.0, "{}", report.markdown());
+    // A leaked connection stays checked out. The pool's size is no measure of that: it is
+    // the run's highest concurrency, which a late stall of the machine raises.
+    assert!(report.growth(|s| s.pool_in_use) <= 2.0, "{}", report.markdown());
+    // Once the load is gone nothing is held, but a background look that may be running.
+    assert!(report.after.pool_in_use <= 1.0, "{}", report.markdown());
     assert_eq!(report.after.subscriptions, 0.0, "{}", report.markdown());
 }

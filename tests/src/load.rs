@@ -592,8 +592,10 @@ pub struct Soak {
 pub struct Sample {
     pub at: Duration,
     pub usage: Usage,
-    /// From `/metrics`: pool connections, open subscription streams, event channels.
+    /// From `/metrics`: pool connections (all, and those checked out), open subscription
+    /// streams, event channels.
     pub pool: f64,
+    pub pool_in_use: f64,
     pub subscriptions: f64,
     pub topics: f64,
 }
@@ -659,10 +661,12 @@ async fn sample(base: &str, pid: u32, started: Instant) -> Sample {
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum()
     };
+    let in_use = r#"trellis_db_pool_connections{state="in_use"}"#;
     Sample {
         at: started.elapsed(),
         usage: Usage::of(pid),
         pool: sum("trellis_db_pool_connections"),
+        pool_in_use: sum(in_use),
         subscriptions: sum("trellis_subscriptions_open"),
         topics: sum("trellis_event_topics"),
     }
@@ -698,7 +702,7 @@ impl SoakReport {
         format!(
             "{} requests ({:.0}/s, {} check-ins, {} failed; p50 {:.0} ms, p99 {:.0} ms), {} subscribers opened and \
              closed, {} samples.\n\n| measure | after warm-up | highest | growth, last quarter vs second | after the run |\n\
-             |---|---|---|---|---|\n{}\n{}\n{}\n{}\n{}\n{}\n",
+             |---|---|---|---|---|\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n",
             self.load.served.len(),
             self.load.rate(),
             self.load.served.iter().filter(|s| s.kind == Kind::Write).count(),
@@ -711,6 +715,7 @@ impl SoakReport {
             row("file descriptors", &fds),
             row("sockets", &sockets),
             row("database pool connections", &|s| s.pool),
+            row("of them checked out", &|s| s.pool_in_use),
             row("open subscriptions", &|s| s.subscriptions),
             row("event channels", &|s| s.topics),
         )
