@@ -12,16 +12,10 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 mod support;
 
-use support::{Server, token};
+use support::{Server, data, token};
 
 fn start(url: &str, demo: bool) -> Server {
     support::serve(url, if demo { &["--demo"] } else { &[] }, &[])
-}
-
-async fn graphql(base: &str, token: &str, query: &str, variables: Value) -> Value {
-    let (_, body) = support::graphql(base, token, json!({ "query": query, "variables": variables })).await;
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"].clone()
 }
 
 #[tokio::test]
@@ -32,7 +26,7 @@ async fn a_check_in_through_one_process_reaches_subscribers_of_another_within_a_
     let reader = if database.is_postgres() { Some(start(&database.url, false)) } else { None };
     let subscriber_base = reader.as_ref().map_or(writer.1.clone(), |r| r.1.clone());
     let admin = token("dana", "admin");
-    let ids = graphql(&writer.1, &admin, r#"{ company: objectives(filter: { search: "revenue back" }) { edges { node { id } } }
+    let ids = data(&writer.1, &admin, r#"{ company: objectives(filter: { search: "revenue back" }) { edges { node { id } } }
         sales: objectives(filter: { search: "sales cycle" }) { edges { node { keyResults { edges { node { id } } } } } } }"#, json!({})).await;
     let company = ids["company"]["edges"][0]["node"]["id"].clone();
     let key_result = ids["sales"]["edges"][0]["node"]["keyResults"]["edges"][0]["node"]["id"].clone();
@@ -61,7 +55,7 @@ async fn a_check_in_through_one_process_reaches_subscribers_of_another_within_a_
 
     let check_in =
         "mutation($k: ID!) { checkIn(input: { keyResultId: $k, value: 33 }) { objective { parent { id progress } } } }";
-    let recorded = graphql(&writer.1, &token("sid", "member"), check_in, json!({ "k": key_result })).await;
+    let recorded = data(&writer.1, &token("sid", "member"), check_in, json!({ "k": key_result })).await;
     let rolled_up = recorded["checkIn"]["objective"]["parent"]["progress"].as_f64().unwrap();
     let figures = |data: &Value| {
         let chain = data["progressChanged"]["chain"].as_array().unwrap().clone();

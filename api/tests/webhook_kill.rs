@@ -8,11 +8,14 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use serde_json::{Value, json};
+use serde_json::json;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 mod support;
+
+use support::data;
 
 /// Loopback receivers allowed, a one-second lease, quick polls; no retry waits longer
 /// than the lease.
@@ -54,23 +57,26 @@ async fn receiver() -> (String, Received) {
     (url, received)
 }
 
-async fn data(base: &str, token: &str, query: &str, variables: Value) -> Value {
-    let (_, body) = support::graphql(base, token, json!({ "query": query, "variables": variables })).await;
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"].clone()
-}
-
-/// Waits up to 20 seconds for the receiver to hold `n` requests.
-async fn until_received(received: &Received, n: usize) -> Vec<(String, Bytes)> {
+/// Polls `check` until it gives a value, for up to 20 seconds; `what` names the wait.
+async fn eventually<T, Fut: Future<Output = Option<T>>>(what: &str, mut check: impl FnMut() -> Fut) -> T {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let got = received.lock().unwrap().clone();
-        if got.len() >= n {
-            return got;
+        if let Some(value) = check().await {
+            return value;
         }
-        assert!(Instant::now() < deadline, "{} of {n} requests within 20 s", got.len());
+        assert!(Instant::now() < deadline, "not within 20 s: {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// The receiver's requests, once it holds `n`.
+async fn until_received(received: &Received, n: usize) -> Vec<(String, Bytes)> {
+    let what = format!("{n} requests received");
+    eventually(&what, || async {
+        let got = received.lock().unwrap().clone();
+        (got.len() >= n).then_some(got)
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,16 +107,12 @@ async fn a_delivery_cut_off_by_sigkill_goes_again_with_its_id_after_the_restart(
 
     let deliveries = "query($id: ID!) { node(id: $id) { ... on Webhook { deliveries(last: 10) { edges { node {
         messageId state attemptCount lastStatus } } } } } }";
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let shown = loop {
+    let shown = eventually("booked as delivered", || async {
         let shown = data(&server.1, &admin, deliveries, json!({ "id": webhook })).await;
         let edges = shown["node"]["deliveries"]["edges"].as_array().unwrap().clone();
-        if edges.iter().all(|e| e["node"]["state"] == "DELIVERED") {
-            break edges;
-        }
-        assert!(Instant::now() < deadline, "booked as delivered within 20 s: {edges:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+        edges.iter().all(|e| e["node"]["state"] == "DELIVERED").then_some(edges)
+    })
+    .await;
     assert_eq!(shown.len(), 1, "one delivery for one check-in: {shown:?}");
     let delivery = &shown[0]["node"];
     assert_eq!(delivery["messageId"], cut[0].0.as_str());

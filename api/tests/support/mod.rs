@@ -112,3 +112,11 @@ pub async fn graphql(base: &str, token: &str, body: serde_json::Value) -> (u16, 
         .expect("the request reaches the server");
     (response.status().as_u16(), response.json().await.expect("a JSON answer"))
 }
+
+/// The `data` of `query` with `variables`, asked at `base` as `token`'s caller, which must
+/// answer without errors.
+pub async fn data(base: &str, token: &str, query: &str, variables: serde_json::Value) -> serde_json::Value {
+    let (_, body) = graphql(base, token, serde_json::json!({ "query": query, "variables": variables })).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    body["data"].clone()
+}
